@@ -1,0 +1,88 @@
+// `npm run bench`: every speed target, measured in one run on this machine, printed and written into
+// README.md between the bench markers with the machine it came from. Targets are never timed tests.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { benchData } from './data.mjs';
+import { benchIndicators } from './indicators.mjs';
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const lib = require(path.join(ROOT, 'dist'));
+const README = path.join(ROOT, 'README.md');
+
+// Targets from the issues, in ms; a row without one is reported for information.
+const INDICATOR_TARGETS = { 'sma(close, 20)': 20, 'ema(close, 20)': 20, 'rsi(close, 14)': 20, 'atr(h, l, c, 14)': 20 };
+
+function setupCheckMs() {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'setup.mjs'), '--quiet'], { cwd: ROOT });
+    if (r.status !== 0) throw new Error('setup check failed');
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[2];
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  return `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+function fmt(ms) {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-bench-'));
+  const rows = [];
+  try {
+    process.stderr.write('bench: set-up check\n');
+    rows.push({ group: 'setup', name: 'set-up check when everything is in place', ms: setupCheckMs(), target: 1000 });
+
+    process.stderr.write('bench: data (writes 1,000,000-row CSV and Parquet files)\n');
+    for (const r of await benchData(lib, tmp)) rows.push({ group: 'data', ...r });
+
+    process.stderr.write('bench: indicators over 1,000,000 bars\n');
+    const bars = lib.syntheticBars({ n: 1_000_000, timeframe: '1m', seed: 7 });
+    for (const r of await benchIndicators(lib, bars)) rows.push({ group: 'indicators', ...r, target: INDICATOR_TARGETS[r.name] });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const when = new Date().toISOString().slice(0, 10);
+  const table = [
+    `Measured ${when} on ${machine()}. Median of several runs after a warm-up; ✓ = within target.`,
+    '',
+    '| area | what | ms | target ms | |',
+    '|---|---|---:|---:|---|',
+    ...rows.map((r) => `| ${r.group} | ${r.name} | ${fmt(r.ms)} | ${r.target ?? ''} | ${r.target === undefined ? '' : r.ms <= r.target ? '✓' : '✗'} |`),
+  ].join('\n');
+  console.log(table);
+
+  if (!process.argv.includes('--no-readme')) {
+    const text = fs.readFileSync(README, 'utf8');
+    const start = '<!-- bench:start -->';
+    const end = '<!-- bench:end -->';
+    const i = text.indexOf(start);
+    const j = text.indexOf(end);
+    if (i >= 0 && j > i) {
+      const next = text.slice(0, i + start.length) + '\n' + table + '\n' + text.slice(j);
+      const tmpReadme = `${README}.${process.pid}.tmp`;
+      fs.writeFileSync(tmpReadme, next);
+      fs.renameSync(tmpReadme, README);
+      process.stderr.write('bench: figures written into README.md\n');
+    }
+  }
+  const missed = rows.filter((r) => r.target !== undefined && r.ms > r.target);
+  if (missed.length) process.stderr.write(`bench: ${missed.length} target(s) missed: ${missed.map((r) => r.name).join(', ')}\n`);
+}
+
+main().catch((e) => {
+  console.error(`bench: ${e.stack ?? e}`);
+  process.exit(1);
+});

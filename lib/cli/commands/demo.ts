@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { barCount, type Bars } from '../../core/bars';
+import { PACKAGE_ROOT } from '../../core/paths';
+import { formatInspectReport, inspectBars, loadBars, resample } from '../../data';
+import * as indicators from '../../indicators';
+import { executeNotebook } from '../../notebook/execute';
+import { textTable } from '../../viz/table';
+import type { CommandSpec } from '../args';
+
+export const DEMO_NOTEBOOK = path.join(PACKAGE_ROOT, 'notebooks', '01-data-and-indicators.ipynb');
+
+function lastIndicatorValues(bars: Bars): Record<string, number | string> {
+  const { high, low, close } = bars;
+  const last = (x: Float64Array) => x[x.length - 1];
+  const m = indicators.macd(close, 12, 26, 9);
+  const bb = indicators.bollinger(close, 20, 2);
+  return {
+    date: new Date(bars.time[barCount(bars) - 1]).toISOString().slice(0, 10),
+    close: last(close),
+    'sma(20)': last(indicators.sma(close, 20)),
+    'ema(20)': last(indicators.ema(close, 20)),
+    'rsi(14)': last(indicators.rsi(close, 14)),
+    'macd hist': last(m.histogram),
+    'bb upper': last(bb.upper),
+    'bb lower': last(bb.lower),
+    'atr(14)': last(indicators.atr(high, low, close, 14)),
+    'adx(14)': last(indicators.adx(high, low, close, 14)),
+  };
+}
+
+export const demo: CommandSpec = {
+  name: 'demo',
+  summary: 'Tour of the bundled data: load, inspect, resample, indicators, then execute the quick-start notebook.',
+  usage: 'stratlab demo [--out DIR] [--no-notebook] [--json]',
+  options: { out: { type: 'string' }, 'no-notebook': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  details: ['The executed notebook and its HTML report go to DIR (default: demo-output/ in the current folder).'],
+  async run(flags, _positionals, io) {
+    const json = Boolean(flags.json);
+    const say = (t: string) => { if (!json) io.out(t); };
+    const dataDir = path.join(PACKAGE_ROOT, 'data');
+    const minuteFile = path.join(dataDir, 'SYNTH_1m.csv');
+    const dailyFile = path.join(dataDir, 'SYNTH_1d.parquet');
+    const summary: Record<string, unknown> = {};
+
+    say('== 1. Inspect the bundled data');
+    for (const file of [minuteFile, dailyFile]) {
+      const report = await inspectBars(file);
+      summary[path.basename(file)] = report;
+      say(formatInspectReport(report) + '\n');
+    }
+
+    say('== 2. Load the 1-minute bars and resample them');
+    const m1 = await loadBars(minuteFile);
+    const resampled = ['5m', '15m', '1h', '1d'].map((tf) => {
+      const t0 = performance.now();
+      const r = resample(m1, tf);
+      return { timeframe: tf, bars: barCount(r), ms: Number((performance.now() - t0).toFixed(2)) };
+    });
+    summary.resampled = resampled;
+    say(textTable([{ timeframe: '1m (source)', bars: barCount(m1) }, ...resampled]) + '\n');
+
+    say('== 3. Indicators on the daily bars (values at the last bar)');
+    const last = lastIndicatorValues(await loadBars(dailyFile));
+    summary.indicators = last;
+    say(textTable([last]) + '\n');
+
+    if (!flags['no-notebook']) {
+      const outDir = path.resolve((flags.out as string | undefined) ?? 'demo-output');
+      say(`== 4. Execute ${path.relative(process.cwd(), DEMO_NOTEBOOK)} in a tslab kernel`);
+      const res = await executeNotebook(DEMO_NOTEBOOK, {
+        output: path.join(outDir, path.basename(DEMO_NOTEBOOK)),
+        html: true,
+        onCell: json ? undefined : (i, n) => io.err(`  cell ${i + 1}/${n}`),
+      });
+      summary.notebook = res;
+      say(`executed ${res.codeCells} cells in ${(res.durationMs / 1000).toFixed(1)} s`);
+      say(`notebook: ${res.path}`);
+      say(`report:   ${res.htmlPath}  (open it in a browser; charts render offline)`);
+    }
+    if (json) io.out(JSON.stringify(summary, null, 2));
+    return 0;
+  },
+};

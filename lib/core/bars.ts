@@ -1,0 +1,48 @@
+/**
+ * Columnar OHLCV bars. Hot loops run over these typed arrays; never build arrays of bar objects.
+ * `time` is epoch milliseconds, UTC, strictly increasing after validation.
+ */
+export interface Bars {
+  symbol: string;
+  /** A timeframe label such as '1m', '5m', '1h', '1d', '1w', '1M', or 'irregular'. */
+  timeframe: string;
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  /** Present only when the bars were loaded with `repair: true`: what was changed. */
+  repairs?: RepairReport;
+}
+
+export interface RepairReport {
+  /** True when the input was not in time order and has been sorted. */
+  sorted: boolean;
+  duplicatesDropped: number;
+  /** Rows dropped as bad, with the reason; `row` is the 1-based data row in the source. */
+  dropped: { row: number; reason: string }[];
+  rowsIn: number;
+  rowsOut: number;
+}
+
+export const BAR_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+export type BarField = (typeof BAR_FIELDS)[number];
+
+export function barCount(bars: Bars): number {
+  return bars.time.length;
+}
+
+/** A new Bars over rows [start, end) sharing memory with the source (subarray views, no copy). */
+export function viewRows(bars: Bars, start: number, end: number): Bars {
+  return {
+    symbol: bars.symbol,
+    timeframe: bars.timeframe,
+    time: bars.time.subarray(start, end),
+    open: bars.open.subarray(start, end),
+    high: bars.high.subarray(start, end),
+    low: bars.low.subarray(start, end),
+    close: bars.close.subarray(start, end),
+    volume: bars.volume.subarray(start, end),
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * CSV and Parquet through DuckDB. DuckDB detects the types and does every conversion in SQL
+ * (epoch_ms, TRY_CAST … AS DOUBLE); JS only copies whole vectors into Float64Arrays.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { BarField } from '../core/bars';
+import { StratlabError } from '../core/errors';
+import { resolveColumns, type ColumnMapping, type ResolvedColumns } from './columns';
+import { doubleColumns, sqlIdent, sqlString, withConnection } from './duckdb';
+import type { RawColumns } from './raw';
+import { findRaggedLine, guessDelimiter } from './ragged';
+import { epochToMsSql } from './timestamps';
+
+type TableFormat = 'csv' | 'parquet';
+
+/** How strictly DuckDB types the CSV: as sniffed, value columns as text, or everything as text. */
+type CsvMode = 'sniffed' | 'text-values' | 'all-text';
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
+const VALUE_FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+export async function readTable(file: string, fileName: string, format: TableFormat, mapping?: ColumnMapping): Promise<RawColumns> {
+  return withConnection(async (conn) => {
+    const described = await describe(conn, source(file, format, 'sniffed'), fileName, format);
+    if (format === 'csv' && described.length === 1) await refuseRagged(file, fileName, described[0].name);
+    const columns = resolveColumns(described.map((c) => c.name), mapping, fileName, file);
+    const typeOf = new Map(described.map((c) => [c.name, c.type]));
+
+    let data: Float64Array[] | undefined;
+    const modes: CsvMode[] = format === 'csv' ? ['sniffed', 'text-values', 'all-text'] : ['sniffed'];
+    for (const mode of modes) {
+      const types = mode === 'sniffed' ? typeOf : new Map([...typeOf].map(([name, type]) => [name, textType(mode, name, columns, type)]));
+      const sql = `SELECT ${selectList(columns, types, fileName)} FROM ${source(file, format, mode, columns)}`;
+      try {
+        data = doubleColumns(await conn.run(sql));
+        break;
+      } catch (e) {
+        // A value DuckDB's sniffer did not foresee (it samples the start of the file): read more as text.
+        if (mode === modes[modes.length - 1] || !/Conversion Error|Could not convert/i.test(String(e))) throw readError(e, fileName, format, file);
+      }
+    }
+    const [time, open, high, low, close, volume] = data!;
+    const raw: RawColumns = {
+      file,
+      fileName,
+      format,
+      time,
+      open,
+      high,
+      low,
+      close,
+      volume: volume ?? new Float64Array(time.length),
+      hasVolume: columns.volume !== null,
+      columns,
+    };
+    attachTextLookup(raw, file, format, columns);
+    if (format === 'csv') raw.lineOf = (i) => i + 2;
+    return raw;
+  });
+}
+
+function source(file: string, format: TableFormat, mode: CsvMode, columns?: ResolvedColumns): string {
+  if (format === 'parquet') return `read_parquet(${sqlString(file)})`;
+  if (mode === 'all-text') return `read_csv(${sqlString(file)}, header = true, all_varchar = true)`;
+  if (mode === 'text-values' && columns) {
+    const names = VALUE_FIELDS.map((f) => columns[f]).filter((c): c is string => c !== null);
+    return `read_csv(${sqlString(file)}, header = true, types = {${names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(', ')}})`;
+  }
+  return `read_csv(${sqlString(file)}, header = true)`;
+}
+
+function textType(mode: CsvMode, name: string, columns: ResolvedColumns, sniffed: string): string {
+  if (mode === 'all-text') return 'VARCHAR';
+  return name === columns.time ? sniffed : 'VARCHAR';
+}
+
+async function describe(conn: DuckDBConnection, from: string, fileName: string, format: TableFormat): Promise<{ name: string; type: string }[]> {
+  try {
+    const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
+    return reader.getRows().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+  } catch (e) {
+    throw readError(e, fileName, format);
+  }
+}
+
+function selectList(columns: ResolvedColumns, types: Map<string, string>, fileName: string): string {
+  const list = [`${timeExpr(columns.time, types.get(columns.time) ?? 'VARCHAR', fileName)} AS time`];
+  for (const field of VALUE_FIELDS) {
+    const name = columns[field];
+    if (name !== null) list.push(`${valueExpr(name, types.get(name) ?? 'VARCHAR')} AS ${field}`);
+  }
+  return list.join(', ');
+}
+
+function timeExpr(name: string, type: string, fileName: string): string {
+  const x = sqlIdent(name);
+  if (/^(TIMESTAMP|DATE)/.test(type)) return `epoch_ms(${x})::DOUBLE`;
+  if (NUMERIC.test(type)) return epochToMsSql(`${x}::DOUBLE`);
+  if (type === 'VARCHAR') {
+    return `COALESCE(epoch_ms(TRY_CAST(trim(${x}) AS TIMESTAMPTZ))::DOUBLE, ${epochToMsSql(`TRY_CAST(trim(${x}) AS DOUBLE)`)})`;
+  }
+  throw new StratlabError('BAD_TIMESTAMP', `${fileName}: column "${name}" holds ${type} values, not timestamps`, {
+    hint: 'point { columns: { time: … } } at a date, datetime or epoch column',
+    location: { file: fileName, field: 'time' },
+  });
+}
+
+function valueExpr(name: string, type: string): string {
+  const x = sqlIdent(name);
+  if (NUMERIC.test(type)) return `${x}::DOUBLE`;
+  if (type === 'VARCHAR') return `TRY_CAST(trim(${x}) AS DOUBLE)`;
+  return `TRY_CAST(${x} AS DOUBLE)`;
+}
+
+/** Looks up the file's original text for rows that turned out bad (the slow path only). */
+function attachTextLookup(raw: RawColumns, file: string, format: TableFormat, columns: ResolvedColumns): void {
+  const texts = new Map<BarField, Map<number, string | null>>();
+  raw.text = (field, i) => texts.get(field)?.get(i);
+  raw.loadText = async (indices) => {
+    if (indices.length === 0) return;
+    const fields = (['time', ...VALUE_FIELDS] as BarField[]).filter((f) => columns[f] !== null);
+    const cols = fields.map((f) => `CAST(${sqlIdent(columns[f]!)} AS VARCHAR)`).join(', ');
+    const from =
+      format === 'csv'
+        ? `read_csv(${sqlString(file)}, header = true, all_varchar = true)`
+        : `read_parquet(${sqlString(file)})`;
+    const rows = await withConnection(async (conn) =>
+      (await conn.runAndReadAll(`SELECT ordinality - 1, ${cols} FROM ${from} WITH ORDINALITY WHERE ordinality - 1 IN (${indices.join(', ')})`)).getRows(),
+    );
+    for (const row of rows) {
+      const i = Number(row[0]);
+      fields.forEach((f, k) => {
+        if (!texts.has(f)) texts.set(f, new Map());
+        texts.get(f)!.set(i, row[k + 1] === null ? null : String(row[k + 1]));
+      });
+    }
+  };
+}
+
+/** DuckDB saw one column named like a whole header: some line has a different number of fields. */
+async function refuseRagged(file: string, fileName: string, header: string): Promise<void> {
+  const delimiter = guessDelimiter(header);
+  if (!delimiter) return;
+  const ragged = await findRaggedLine(file, delimiter);
+  if (!ragged) return;
+  throw new StratlabError(
+    'PARSE_ERROR',
+    `${fileName}: cannot read as CSV: line ${ragged.line} has ${ragged.fields} fields, the header has ${ragged.expected}`,
+    { hint: 'every line needs the same columns as the header', location: { file, row: ragged.line - 1 } },
+  );
+}
+
+/** DuckDB's error, turned into one line that names the file. */
+function readError(e: unknown, fileName: string, format: TableFormat, file?: string): StratlabError {
+  if (e instanceof StratlabError) return e;
+  const text = e instanceof Error ? e.message : String(e);
+  const line = /CSV Error on Line: (\d+)/.exec(text)?.[1];
+  const columns = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(text);
+  const firstLine = text.split('\n')[0].replace(/^[A-Za-z ]*Error: /, '');
+  const what = columns && line
+    ? `line ${line} has ${columns[2]} fields, the header has ${columns[1]}`
+    : line
+      ? `line ${line}: ${firstLine}`
+      : firstLine;
+  return new StratlabError('PARSE_ERROR', `${fileName}: cannot read as ${format === 'csv' ? 'CSV' : 'Parquet'}: ${what}`, {
+    hint: format === 'csv' ? 'every line needs the same columns as the header' : 'is it really a Parquet file?',
+    location: { file: file ?? fileName, row: line ? Number(line) - 1 : undefined },
+  });
+}

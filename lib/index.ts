@@ -1,0 +1,21 @@
+// The one public entry of stratlab. Notebooks and user code import from here only.
+export { StratlabError, isStratlabError } from './core/errors';
+export type { ErrorCode, ErrorLocation } from './core/errors';
+export { barCount, viewRows } from './core/bars';
+export type { Bars, RepairReport } from './core/bars';
+export { timeframeMs, labelForMs } from './core/timeframe';
+
+export * from './data';
+
+import * as indicators from './indicators';
+export { indicators };
+
+import * as viz from './viz';
+export { viz };
+export { plotPrice, plot, showTable, barRows, displayHtml, displayFigure, inNotebook } from './viz';
+export type { Figure } from './viz';
+
+export { executeNotebook, exportHtml } from './notebook/execute';
+export type { ExecuteOptions, ExecuteResult, CellError } from './notebook/execute';
+export { startJupyterServer } from './notebook/server';
+export type { JupyterServer } from './notebook/server';

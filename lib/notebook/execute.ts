@@ -1,0 +1,274 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { KernelManager, KernelSpecManager, ServerConnection, SessionManager } from '@jupyterlab/services';
+import type { KernelMessage, KernelSpec } from '@jupyterlab/services';
+import WebSocket from 'ws';
+import { StratlabError } from '../core/errors';
+import { systemPython } from '../core/paths';
+import { cellSource, readNotebook, writeNotebook, type Notebook, type NotebookOutput } from './nbformat';
+import { startJupyterServer, type JupyterServer } from './server';
+
+export interface ExecuteOptions {
+  /** Where to write the executed notebook; default: back into the input file. */
+  output?: string;
+  /** Kernelspec name; default: the notebook's own (metadata.kernelspec.name). */
+  kernel?: string;
+  /** Per-cell limit (default 10 minutes). The kernel is interrupted and the run fails when it passes. */
+  cellTimeoutMs?: number;
+  /** A running server to reuse (its rootDir must contain the notebook); default: start one and stop it. */
+  server?: JupyterServer;
+  /** Also export a self-contained HTML report next to the output (or at this path). */
+  html?: boolean | string;
+  /** Record cell errors in the notebook and go on instead of stopping with a StratlabError. */
+  allowErrors?: boolean;
+  /** Called before each code cell runs. */
+  onCell?: (index: number, total: number, source: string) => void;
+}
+
+export interface CellError {
+  cell: number;
+  ename: string;
+  evalue: string;
+}
+
+export interface ExecuteResult {
+  path: string;
+  htmlPath?: string;
+  codeCells: number;
+  errors: CellError[];
+  durationMs: number;
+}
+
+function settingsFor(server: JupyterServer): ServerConnection.ISettings {
+  return ServerConnection.makeSettings({
+    baseUrl: server.baseUrl,
+    wsUrl: server.baseUrl.replace(/^http/, 'ws'),
+    token: server.token,
+    appendToken: true,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    fetch: globalThis.fetch,
+    Request: globalThis.Request,
+    Headers: globalThis.Headers,
+  } as Partial<ServerConnection.ISettings>);
+}
+
+/** Collects one cell's iopub messages into nbformat outputs (streams merged, display updates applied). */
+class OutputCollector {
+  readonly outputs: NotebookOutput[] = [];
+  private clearPending = false;
+  private readonly displays = new Map<string, NotebookOutput[]>();
+
+  add(msg: KernelMessage.IIOPubMessage): void {
+    const type = msg.header.msg_type;
+    const c = msg.content as Record<string, any>;
+    if (type === 'clear_output') {
+      if (c.wait) this.clearPending = true;
+      else this.outputs.length = 0;
+      return;
+    }
+    if (type === 'update_display_data') {
+      for (const out of this.displays.get(c.transient?.display_id) ?? []) {
+        out.data = c.data;
+        out.metadata = c.metadata ?? {};
+      }
+      return;
+    }
+    let out: NotebookOutput | undefined;
+    if (type === 'stream') {
+      const last = this.outputs[this.outputs.length - 1];
+      if (!this.clearPending && last?.output_type === 'stream' && last.name === c.name) {
+        last.text = (last.text as string) + c.text;
+        return;
+      }
+      out = { output_type: 'stream', name: c.name, text: c.text };
+    } else if (type === 'display_data') {
+      out = { output_type: 'display_data', data: c.data, metadata: c.metadata ?? {} };
+    } else if (type === 'execute_result') {
+      out = { output_type: 'execute_result', data: c.data, metadata: c.metadata ?? {}, execution_count: c.execution_count };
+    } else if (type === 'error') {
+      out = { output_type: 'error', ename: c.ename, evalue: c.evalue, traceback: c.traceback ?? [] };
+    }
+    if (!out) return;
+    if (this.clearPending) {
+      this.outputs.length = 0;
+      this.clearPending = false;
+    }
+    this.outputs.push(out);
+    const id = c.transient?.display_id;
+    if (id) this.displays.set(id, [...(this.displays.get(id) ?? []), out]);
+  }
+}
+
+/**
+ * Run every code cell of a notebook in a real kernel (through a jupyter_server on loopback) and
+ * write the outputs into the notebook. Throws a StratlabError naming the cell on the first error
+ * unless `allowErrors`; the outputs up to and including the failing cell are written either way.
+ */
+export async function executeNotebook(file: string, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
+  const t0 = Date.now();
+  const input = path.resolve(file);
+  const output = path.resolve(opts.output ?? input);
+  const nb = readNotebook(input);
+  const kernelName = opts.kernel ?? nb.metadata.kernelspec?.name;
+  if (!kernelName) {
+    throw new StratlabError('NOTEBOOK', `${file}: no kernel named in metadata.kernelspec`, { hint: 'pass { kernel: "tslab" }' });
+  }
+  const ownServer = !opts.server;
+  const server = opts.server ?? (await startJupyterServer({ rootDir: path.dirname(input) }));
+  const rel = path.relative(server.rootDir, input);
+  if (rel.startsWith('..')) {
+    if (ownServer) await server.stop();
+    throw new StratlabError('NOTEBOOK', `${file} is outside the server's folder ${server.rootDir}`);
+  }
+  const serverSettings = settingsFor(server);
+  const errors: CellError[] = [];
+  let codeCells = 0;
+  const restoreConsole = muteServicesChatter();
+  try {
+    const spec = await findKernelspec(serverSettings, kernelName, file);
+    const kernelManager = new KernelManager({ serverSettings });
+    const sessions = new SessionManager({ kernelManager, serverSettings });
+    try {
+      // Disposing a manager before its first poll settles rejects that poll: wait for it.
+      await Promise.all([kernelManager.ready, sessions.ready]);
+      // A session (not a bare kernel) so the kernel starts in the notebook's folder.
+      const session = await sessions.startNew({ path: rel, type: 'notebook', name: path.basename(rel), kernel: { name: kernelName } });
+      try {
+        const kernel = session.kernel!;
+        const info = await kernel.info;
+        nb.metadata.kernelspec = { name: kernelName, display_name: spec.display_name, language: spec.language };
+        nb.metadata.language_info = { ...(info.language_info as unknown as Record<string, unknown>) };
+        const total = nb.cells.filter((c) => c.cell_type === 'code').length;
+        for (let i = 0; i < nb.cells.length; i++) {
+          const cell = nb.cells[i];
+          if (cell.cell_type !== 'code') continue;
+          const source = cellSource(cell);
+          opts.onCell?.(codeCells, total, source);
+          codeCells++;
+          const collector = new OutputCollector();
+          const future = kernel.requestExecute({ code: source, stop_on_error: true, store_history: true, allow_stdin: false });
+          future.onIOPub = (msg) => collector.add(msg);
+          const reply = await withTimeout(future.done, opts.cellTimeoutMs ?? 600_000, async () => {
+            await kernel.interrupt();
+          }, `${file}: cell ${i + 1} did not finish`);
+          cell.outputs = collector.outputs;
+          cell.execution_count = (reply.content as { execution_count?: number }).execution_count ?? null;
+          if (reply.content.status === 'error') {
+            const described = describeError(reply.content as KernelMessage.IReplyErrorContent, collector.outputs);
+            errors.push({ cell: i + 1, ...described });
+            // tslab reports errors on stderr only; add the standard error output so tools see it.
+            if (!cell.outputs.some((o) => o.output_type === 'error')) cell.outputs.push({ output_type: 'error', ...described, traceback: [] });
+            if (!opts.allowErrors) break;
+          }
+        }
+      } finally {
+        await session.shutdown().catch(() => undefined);
+        session.dispose();
+      }
+    } finally {
+      sessions.dispose();
+      kernelManager.dispose();
+    }
+  } finally {
+    restoreConsole();
+    if (ownServer) await server.stop();
+  }
+  writeNotebook(output, nb);
+  if (errors.length && !opts.allowErrors) {
+    const e = errors[0];
+    throw new StratlabError('NOTEBOOK', `${file}: cell ${e.cell}: ${e.ename}: ${firstLine(e.evalue)}`, {
+      hint: `outputs written to ${output}`,
+      location: { file, row: e.cell },
+    });
+  }
+  let htmlPath: string | undefined;
+  if (opts.html) htmlPath = exportHtml(output, typeof opts.html === 'string' ? opts.html : undefined);
+  return { path: output, htmlPath, codeCells, errors, durationMs: Date.now() - t0 };
+}
+
+async function findKernelspec(serverSettings: ServerConnection.ISettings, name: string, file: string): Promise<KernelSpec.ISpecModel> {
+  const specs = new KernelSpecManager({ serverSettings });
+  try {
+    await specs.ready;
+    const known = specs.specs?.kernelspecs ?? {};
+    const spec = known[name];
+    if (!spec) {
+      throw new StratlabError('NOTEBOOK', `${file}: kernel "${name}" is not installed (have: ${Object.keys(known).join(', ') || 'none'})`, {
+        hint: 'run `npm run setup` to install the tslab and python3 kernelspecs',
+      });
+    }
+    return spec;
+  } finally {
+    specs.dispose();
+  }
+}
+
+/** @jupyterlab/services logs every websocket it opens with console.debug; keep a CLI's output clean. */
+function muteServicesChatter(): () => void {
+  const original = console.debug;
+  console.debug = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Starting WebSocket')) return;
+    original(...args);
+  };
+  return () => {
+    console.debug = original;
+  };
+}
+
+/**
+ * The error's name and message. IPython puts them in the reply; tslab leaves them out and prints the
+ * stack (or the type-check diagnostics) on stderr, so read them from there.
+ */
+function describeError(reply: KernelMessage.IReplyErrorContent, outputs: NotebookOutput[]): { ename: string; evalue: string } {
+  if (reply.ename) return { ename: reply.ename, evalue: reply.evalue ?? '' };
+  const stderr = outputs
+    .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
+    .map((o) => String(o.text))
+    .join('');
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const thrown = lines.find((l) => /^[A-Za-z_$][\w$]*(Error|Exception)?: /.test(l) && !/^at /.test(l));
+  if (thrown) {
+    const k = thrown.indexOf(': ');
+    return { ename: thrown.slice(0, k), evalue: thrown.slice(k + 2) };
+  }
+  return { ename: 'Error', evalue: lines[0] ?? 'the kernel reported an error' };
+}
+
+function firstLine(s: string): string {
+  return (s ?? '').split('\n')[0].slice(0, 300);
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Promise<void>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout().catch(() => undefined);
+      reject(new StratlabError('NOTEBOOK', `${what} within ${Math.round(ms / 1000)} s`, { hint: 'raise cellTimeoutMs' }));
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Export an executed notebook to a self-contained HTML file with nbconvert. Plotly charts carry
+ * plotly.js inline in their outputs, so the page renders with no network.
+ */
+export function exportHtml(notebookPath: string, htmlPath?: string): string {
+  const out = path.resolve(htmlPath ?? notebookPath.replace(/\.ipynb$/, '') + '.html');
+  const r = spawnSync(
+    systemPython(),
+    ['-m', 'nbconvert', '--to', 'html', '--output-dir', path.dirname(out), '--output', path.basename(out, '.html'), notebookPath],
+    { encoding: 'utf8', env: { ...process.env, JUPYTER_PLATFORM_DIRS: '1' } },
+  );
+  if (r.status !== 0) {
+    const why = (r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0];
+    throw new StratlabError('NOTEBOOK', `${notebookPath}: HTML export failed: ${why}`, {
+      hint: 'nbconvert comes from the Debian package python3-nbconvert (npm run setup installs it)',
+    });
+  }
+  return out;
+}

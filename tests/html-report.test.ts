@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeNotebook } from '../lib/notebook/execute';
+import { ROOT } from './helpers/paths';
+
+// The exported report must draw its Plotly charts with the network cut off: plotly.js is inline.
+describe('HTML report of the quick-start notebook', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-html-'));
+  let browser: Browser;
+  let htmlPath: string;
+
+  beforeAll(async () => {
+    const res = await executeNotebook(path.join(ROOT, 'notebooks', '01-data-and-indicators.ipynb'), {
+      output: path.join(out, '01.ipynb'),
+      html: true,
+    });
+    htmlPath = res.htmlPath!;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('renders every Plotly chart in headless Chromium with no network request', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const remote: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+      remote.push(url);
+      return route.abort();
+    });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${htmlPath}`);
+    const plots = page.locator('.stratlab-plot');
+    const count = await plots.count();
+    expect(count).toBeGreaterThanOrEqual(2);
+    // Plotly draws an SVG per chart; candlesticks live in its 'cartesianlayer'.
+    await page.waitForFunction((n) => document.querySelectorAll('.stratlab-plot .main-svg .cartesianlayer').length >= n, count, { timeout: 30_000 });
+    const traces = await page.locator('.stratlab-plot .cartesianlayer .trace').count();
+    expect(traces).toBeGreaterThan(4);
+    await plots.first().scrollIntoViewIfNeeded();
+    const shot = path.join(out, 'chart.png');
+    await plots.first().screenshot({ path: shot });
+    expect(fs.statSync(shot).size).toBeGreaterThan(20_000);
+    expect(errors).toEqual([]);
+    expect(remote.filter((u) => /plotly|cdn/i.test(u))).toEqual([]);
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    // Native addons (DuckDB, better-sqlite3, talib) are happiest in child processes.
+    pool: 'forks',
+    // Notebook tests start a real Jupyter server and kernels; give them room on a 2-core machine.
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+  },
+});
