@@ -68,4 +68,26 @@ describe('stratlab CLI', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/no\/such\/file\.csv/);
   });
+
+  it('notebook execute runs a notebook and reports it as JSON', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-cli-nb-'));
+    const file = path.join(dir, 'n.ipynb');
+    fs.writeFileSync(file, JSON.stringify({
+      nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'python3' } },
+      cells: [{ cell_type: 'code', id: 'a', metadata: {}, source: 'print(6 * 7)', outputs: [], execution_count: null }],
+    }));
+    const r = stratlab('notebook', 'execute', file, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ path: file, codeCells: 1, errors: [] });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).cells[0].outputs[0].text).toBe('42\n');
+  });
+
+  it('demo --no-notebook --json tours the bundled data', () => {
+    const r = stratlab('demo', '--no-notebook', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out['SYNTH_1m.csv'].rows).toBe(7800);
+    expect(out.resampled.map((x: { bars: number }) => x.bars)).toEqual([1560, 520, 140, 20]);
+    expect(out.indicators['rsi(14)']).toBeGreaterThan(0);
+  });
 });

@@ -4,8 +4,10 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findGaps, formatInspectReport, inspectBars, loadBars, syntheticBars } from '../lib/data';
 import { BTCUSD, EURUSD, GOOG } from './helpers/paths';
+import { writeGoogBad } from './helpers/goog-bad';
 
-const fixture = (name: string) => path.resolve(__dirname, 'fixtures/data', name);
+const GOOG_BAD = writeGoogBad();
+const fixture = (name: string) => (name === 'GOOG_bad.csv' ? GOOG_BAD : path.resolve(__dirname, 'fixtures/data', name));
 
 let dir: string;
 beforeAll(() => {

@@ -7,9 +7,11 @@ import type { Bars } from '../lib/core/bars';
 import { StratlabError } from '../lib/core/errors';
 import { findProblems, loadBars, loadCellText, readRawColumns, validateBars, writeBarsParquet } from '../lib/data';
 import { GOOG } from './helpers/paths';
+import { writeGoogBad } from './helpers/goog-bad';
 
 const FIXTURES = path.resolve(__dirname, 'fixtures/data');
-const fixture = (name: string) => path.join(FIXTURES, name);
+const GOOG_BAD = writeGoogBad();
+const fixture = (name: string) => (name === 'GOOG_bad.csv' ? GOOG_BAD : path.join(FIXTURES, name));
 const REPAIR_HINT = 'pass { repair: true } to drop bad rows';
 
 let dir: string;
