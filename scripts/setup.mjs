@@ -28,6 +28,7 @@ export const JUPYTER_PACKAGES = {
   'python3-nbconvert': 'nbconvert',
   'python3-pandas': 'pandas',
   'python3-matplotlib': 'matplotlib',
+  'python3-notebook': 'notebook', // classic Notebook, to open notebooks in a browser (JupyterLab is not packaged)
 };
 const DIST_PACKAGES = ['/usr/lib/python3/dist-packages', '/usr/local/lib/python3/dist-packages'];
 

@@ -23,6 +23,11 @@ export interface ExecuteOptions {
   allowErrors?: boolean;
   /** Called before each code cell runs. */
   onCell?: (index: number, total: number, source: string) => void;
+  /**
+   * Sign the executed notebook with the user's Jupyter key (default true), as Jupyter does for a
+   * notebook run in the browser: otherwise JupyterLab and Notebook strip the scripts that draw charts.
+   */
+  trust?: boolean;
 }
 
 export interface CellError {
@@ -174,6 +179,7 @@ export async function executeNotebook(file: string, opts: ExecuteOptions = {}): 
     if (ownServer) await server.stop();
   }
   writeNotebook(output, nb);
+  if (opts.trust !== false) trustNotebook(output);
   if (errors.length && !opts.allowErrors) {
     const e = errors[0];
     throw new StratlabError('NOTEBOOK', `${file}: cell ${e.cell}: ${e.ename}: ${firstLine(e.evalue)}`, {
@@ -250,6 +256,15 @@ async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Promis
     return await Promise.race([p, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** `jupyter trust FILE`: record the notebook's signature in the user's Jupyter signature store. */
+export function trustNotebook(notebookPath: string): void {
+  const r = spawnSync(systemPython(), ['-m', 'nbformat.sign', notebookPath], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const why = (r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0];
+    throw new StratlabError('NOTEBOOK', `${notebookPath}: could not sign the notebook: ${why}`);
   }
 }
 

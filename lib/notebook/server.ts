@@ -20,6 +20,8 @@ export interface StartServerOptions {
   rootDir?: string;
   /** How long to wait for the server to answer (default 60 s: the first start compiles bytecode). */
   startTimeoutMs?: number;
+  /** 'server' (headless jupyter_server, default) or 'notebook' (classic Notebook with its web UI). */
+  app?: 'server' | 'notebook';
 }
 
 /** A free TCP port on the loopback interface (the OS picks it). */
@@ -87,7 +89,7 @@ export async function startJupyterServer(opts: StartServerOptions = {}): Promise
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(rootDir, python, opts.startTimeoutMs ?? 60_000);
+      return await startOnce(rootDir, python, opts.startTimeoutMs ?? 60_000, opts.app ?? 'server');
     } catch (e) {
       lastError = e;
       // A port taken between probing and binding is the only failure worth a retry.
@@ -97,16 +99,21 @@ export async function startJupyterServer(opts: StartServerOptions = {}): Promise
   throw lastError;
 }
 
-async function startOnce(rootDir: string, python: string, timeoutMs: number): Promise<JupyterServer> {
+function serverArgs(app: 'server' | 'notebook', port: number, token: string, rootDir: string): string[] {
+  // Classic Notebook 6 (Debian's) is its own app with its own option names.
+  const [mod, cls, dirOption] = app === 'server' ? ['jupyter_server', 'ServerApp', 'root_dir'] : ['notebook', 'NotebookApp', 'notebook_dir'];
+  return [
+    '-m', mod, '--no-browser', '--allow-root',
+    `--${cls}.ip=127.0.0.1`, `--${cls}.port=${port}`, `--${cls}.port_retries=0`,
+    `--${cls}.token=${token}`, `--${cls}.${dirOption}=${rootDir}`,
+  ];
+}
+
+async function startOnce(rootDir: string, python: string, timeoutMs: number, app: 'server' | 'notebook'): Promise<JupyterServer> {
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-jupyter-'));
-  const args = [
-    '-m', 'jupyter_server', '--no-browser', '--allow-root',
-    '--ServerApp.ip=127.0.0.1', `--ServerApp.port=${port}`, '--ServerApp.port_retries=0',
-    `--ServerApp.token=${token}`, `--ServerApp.root_dir=${rootDir}`,
-    '--ServerApp.open_browser=False',
-  ];
+  const args = serverArgs(app, port, token, rootDir);
   const child = spawn(python, args, {
     cwd: rootDir,
     env: jupyterEnv(runtimeDir),
@@ -141,7 +148,7 @@ async function startOnce(rootDir: string, python: string, timeoutMs: number): Pr
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
       const last = log.trim().split('\n').slice(-3).join(' | ');
-      throw new StratlabError('NOTEBOOK', `jupyter_server exited before it was ready: ${last}`, {
+      throw new StratlabError('NOTEBOOK', `${app === 'server' ? 'jupyter_server' : 'Jupyter Notebook'} exited before it was ready: ${last}`, {
         hint: 'run `npm run setup` to install Jupyter and the kernelspecs',
       });
     }

@@ -4,10 +4,12 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeNotebook } from '../lib/notebook/execute';
+import { startJupyterServer } from '../lib/notebook/server';
 import { ROOT } from './helpers/paths';
 
-// The exported report must draw its Plotly charts with the network cut off: plotly.js is inline.
-describe('HTML report of the quick-start notebook', () => {
+// Charts must draw with the network cut off, in the exported report and in classic Notebook:
+// plotly.js travels inline in the outputs, and the executor signs the notebook so Jupyter trusts it.
+describe('Plotly charts of the quick-start notebook, rendered in headless Chromium', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-html-'));
   let browser: Browser;
   let htmlPath: string;
@@ -27,7 +29,7 @@ describe('HTML report of the quick-start notebook', () => {
     await browser?.close();
   });
 
-  it('renders every Plotly chart in headless Chromium with no network request', async () => {
+  it('draws every chart of the exported HTML report with no network request', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const remote: string[] = [];
     await page.route('**/*', (route) => {
@@ -52,5 +54,26 @@ describe('HTML report of the quick-start notebook', () => {
     expect(fs.statSync(shot).size).toBeGreaterThan(20_000);
     expect(errors).toEqual([]);
     expect(remote.filter((u) => /plotly|cdn/i.test(u))).toEqual([]);
+  });
+
+  it('draws the charts when the executed notebook is opened in classic Notebook', async () => {
+    const server = await startJupyterServer({ rootDir: out, app: 'notebook' });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    try {
+      const outside: string[] = [];
+      await page.route('**/*', (route) => {
+        const url = new URL(route.request().url());
+        if (url.hostname === '127.0.0.1' || url.protocol === 'data:') return route.continue();
+        outside.push(url.href);
+        return route.abort();
+      });
+      await page.goto(`${server.baseUrl}notebooks/01.ipynb?token=${server.token}`);
+      await page.waitForFunction(() => document.querySelectorAll('.output_area .stratlab-plot .main-svg .cartesianlayer').length >= 2, undefined, { timeout: 60_000 });
+      expect(await page.locator('.output_area table.stratlab-table').count()).toBeGreaterThan(0);
+      expect(outside.filter((u) => /plotly/i.test(u))).toEqual([]);
+    } finally {
+      await page.close();
+      await server.stop();
+    }
   });
 });
