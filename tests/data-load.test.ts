@@ -274,3 +274,71 @@ describe('detectTimeframe', () => {
     expect(detectTimeframe(Float64Array.from([0]))).toBe('irregular');
   });
 });
+
+describe('loadBars with a timezone for naive datetimes', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-tz-'));
+  const header = 'Date,Open,High,Low,Close,Volume';
+  // 09:30 New York is 14:30 UTC in winter (EST) and 13:30 UTC in summer (EDT).
+  const csv = path.join(dir, 'spy.csv');
+  fs.writeFileSync(csv, [header, '2024-01-02 09:30:00,1,2,0.5,1.5,1', '2024-07-01 09:30:00,1,2,0.5,1.5,1', '2024-07-01T18:00:00Z,1,2,0.5,1.5,1'].join('\n'));
+
+  it('reads naive CSV datetimes as New York wall-clock time, across daylight saving', async () => {
+    const bars = await loadBars(csv, { timezone: 'America/New_York' });
+    expect(Array.from(bars.time, (t) => new Date(t).toISOString())).toEqual([
+      '2024-01-02T14:30:00.000Z', '2024-07-01T13:30:00.000Z', '2024-07-01T18:00:00.000Z',
+    ]);
+  });
+
+  it('treats naive datetimes as UTC without the option', async () => {
+    const bars = await loadBars(csv);
+    expect(new Date(bars.time[0]).toISOString()).toBe('2024-01-02T09:30:00.000Z');
+  });
+
+  it('gives the same instants for a column DuckDB types as TIMESTAMP and for JSON', async () => {
+    const plain = path.join(dir, 'plain.csv');
+    fs.writeFileSync(plain, [header, '2024-01-02 09:30:00,1,2,0.5,1.5,1', '2024-07-01 09:30:00,1,2,0.5,1.5,1'].join('\n'));
+    const json = path.join(dir, 'plain.json');
+    fs.writeFileSync(json, JSON.stringify([
+      { Date: '2024-01-02 09:30:00', Open: 1, High: 2, Low: 0.5, Close: 1.5, Volume: 1 },
+      { Date: '2024-07-01 09:30:00', Open: 1, High: 2, Low: 0.5, Close: 1.5, Volume: 1 },
+    ]));
+    const want = [Date.UTC(2024, 0, 2, 14, 30), Date.UTC(2024, 6, 1, 13, 30)];
+    expect(Array.from((await loadBars(plain, { timezone: 'America/New_York' })).time)).toEqual(want);
+    expect(Array.from((await loadBars(json, { timezone: 'America/New_York' })).time)).toEqual(want);
+  });
+
+  it('places wall times around daylight-saving changes the same way in CSV (DuckDB) and JSON', async () => {
+    const walls: string[] = [];
+    for (const day of ['2024-03-10', '2024-11-03']) {
+      for (let h = 0; h < 24; h++) {
+        for (const m of ['00', '30']) {
+          if (day === '2024-03-10' && h === 2) continue; // 02:00–02:59 does not exist that night
+          walls.push(`${day} ${String(h).padStart(2, '0')}:${m}:00`);
+        }
+      }
+    }
+    const rows = walls.map((w) => ({ Date: w, Open: 1, High: 2, Low: 0.5, Close: 1.5, Volume: 1 }));
+    const viaCsv = path.join(dir, 'dst.csv');
+    fs.writeFileSync(viaCsv, [header, ...walls.map((w) => `${w},1,2,0.5,1.5,1`)].join('\n'));
+    const viaJson = path.join(dir, 'dst.json');
+    fs.writeFileSync(viaJson, JSON.stringify(rows));
+    const a = await loadBars(viaCsv, { timezone: 'America/New_York' });
+    const b = await loadBars(viaJson, { timezone: 'America/New_York' });
+    expect(Array.from(b.time)).toEqual(Array.from(a.time));
+    // 01:30 on the fall-back night happens twice; like DuckDB we take the second (EST) one.
+    expect(new Date(a.time[walls.indexOf('2024-11-03 01:30:00')]).toISOString()).toBe('2024-11-03T06:30:00.000Z');
+  });
+
+  it('never shifts calendar dates', async () => {
+    const daily = path.join(dir, 'daily.csv');
+    fs.writeFileSync(daily, [header, '2024-01-02,1,2,0.5,1.5,1', '2024-01-03,1,2,0.5,1.5,1'].join('\n'));
+    const bars = await loadBars(daily, { timezone: 'Asia/Tokyo' });
+    expect(new Date(bars.time[0]).toISOString()).toBe('2024-01-02T00:00:00.000Z');
+  });
+
+  it('refuses an unknown zone naming the option', async () => {
+    await expect(loadBars(csv, { timezone: 'Mars/Olympus' })).rejects.toThrow(
+      "loadBars options: timezone: expected an IANA time zone such as 'America/New_York'",
+    );
+  });
+});

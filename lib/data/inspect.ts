@@ -10,7 +10,7 @@ import type { ResolvedColumns } from './columns';
 import { detectTimeframe, symbolFromPath } from './detect';
 import { findGaps, type GapSummary } from './gaps';
 import { readRawColumns } from './load';
-import { parseOptions, timeframeLabel, type LoadOptions } from './options';
+import { parseOptions, timeframeLabel, timeZoneName, type LoadOptions } from './options';
 import type { DataFormat, RawColumns } from './raw';
 import { repairColumns } from './repair';
 import { isoTime, formatTime } from './timestamps';
@@ -38,7 +38,7 @@ export interface InspectReport {
   problems: { total: number; shown: Problem[] };
 }
 
-export interface InspectOptions extends Pick<LoadOptions, 'columns' | 'format' | 'timeframe'> {
+export interface InspectOptions extends Pick<LoadOptions, 'columns' | 'format' | 'timeframe' | 'timezone'> {
   /** How many problems to list (default 20); `problems.total` always counts all. */
   limit?: number;
 }
@@ -48,6 +48,7 @@ const inspectOptionsSchema: z.ZodType<InspectOptions> = z
     columns: z.record(z.enum(['time', 'open', 'high', 'low', 'close', 'volume']), z.string().min(1)).optional(),
     format: z.enum(['csv', 'parquet', 'json']).optional(),
     timeframe: timeframeLabel.optional(),
+    timezone: timeZoneName.optional(),
     limit: z.number().int().min(0).optional(),
   })
   .strict();

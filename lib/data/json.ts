@@ -12,11 +12,11 @@ import { parseTimestamp } from './timestamps';
 type Row = Record<string, unknown>;
 const FIELDS: readonly BarField[] = ['time', 'open', 'high', 'low', 'close', 'volume'];
 
-export async function readJson(file: string, fileName: string, mapping?: ColumnMapping): Promise<RawColumns> {
+export async function readJson(file: string, fileName: string, mapping?: ColumnMapping, timeZone?: string): Promise<RawColumns> {
   const text = await fs.promises.readFile(file, 'utf8');
   const parsed = parseJson(text, fileName, file);
 
-  if (!Array.isArray(parsed) && isColumnar(parsed)) return fromColumns(parsed, file, fileName, mapping);
+  if (!Array.isArray(parsed) && isColumnar(parsed)) return fromColumns(parsed, file, fileName, mapping, timeZone);
   const rows = Array.isArray(parsed) ? parsed : [parsed];
   rows.forEach((r, i) => {
     if (r === null || typeof r !== 'object' || Array.isArray(r)) {
@@ -26,7 +26,7 @@ export async function readJson(file: string, fileName: string, mapping?: ColumnM
       });
     }
   });
-  return fromRows(rows as Row[], file, fileName, mapping);
+  return fromRows(rows as Row[], file, fileName, mapping, timeZone);
 }
 
 function parseJson(text: string, fileName: string, file: string): unknown {
@@ -63,7 +63,7 @@ function isColumnar(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && Object.values(x as object).some(Array.isArray);
 }
 
-function fromColumns(obj: Record<string, unknown>, file: string, fileName: string, mapping?: ColumnMapping): RawColumns {
+function fromColumns(obj: Record<string, unknown>, file: string, fileName: string, mapping?: ColumnMapping, timeZone?: string): RawColumns {
   const arrays = Object.keys(obj).filter((k) => Array.isArray(obj[k]));
   const cols = resolveColumns(arrays, mapping, fileName, file);
   const n = (obj[cols.time] as unknown[]).length;
@@ -80,14 +80,14 @@ function fromColumns(obj: Record<string, unknown>, file: string, fileName: strin
     const name = cols[field];
     return name === null ? null : (obj[name] as unknown[]);
   };
-  const raw = build(n, get, file, fileName);
+  const raw = build(n, get, file, fileName, timeZone);
   raw.columns = cols;
   if (typeof obj.symbol === 'string') raw.symbol = obj.symbol;
   if (typeof obj.timeframe === 'string') raw.timeframe = obj.timeframe;
   return raw;
 }
 
-function fromRows(rows: Row[], file: string, fileName: string, mapping?: ColumnMapping): RawColumns {
+function fromRows(rows: Row[], file: string, fileName: string, mapping?: ColumnMapping, timeZone?: string): RawColumns {
   const keys = new Set<string>();
   for (const r of rows.slice(0, 100)) for (const k of Object.keys(r)) keys.add(k);
   const cols = resolveColumns([...keys], mapping, fileName, file);
@@ -95,13 +95,13 @@ function fromRows(rows: Row[], file: string, fileName: string, mapping?: ColumnM
     const name = cols[field];
     return name === null ? null : rows.map((r) => r[name]);
   };
-  const raw = build(rows.length, get, file, fileName);
+  const raw = build(rows.length, get, file, fileName, timeZone);
   raw.columns = cols;
   return raw;
 }
 
 /** Converts JS values to typed columns, remembering the original value of every cell that is not a number. */
-function build(n: number, get: (field: BarField) => unknown[] | null, file: string, fileName: string): RawColumns {
+function build(n: number, get: (field: BarField) => unknown[] | null, file: string, fileName: string, timeZone?: string): RawColumns {
   const texts = new Map<BarField, Map<number, string | null>>();
   const remember = (field: BarField, i: number, v: unknown) => {
     if (!texts.has(field)) texts.set(field, new Map());
@@ -112,7 +112,7 @@ function build(n: number, get: (field: BarField) => unknown[] | null, file: stri
     if (!values) return out;
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      const x = field === 'time' ? parseTimestamp(v) : toNumber(v);
+      const x = field === 'time' ? parseTimestamp(v, timeZone) : toNumber(v);
       out[i] = x;
       if (!Number.isFinite(x)) remember(field, i, v);
     }

@@ -23,6 +23,7 @@ export type { LoadOptions } from './options';
  * const goog = await loadBars('data/GOOG.csv');                       // symbol GOOG, timeframe '1d'
  * const eur  = await loadBars('eurusd.parquet', { symbol: 'EURUSD' });
  * const mine = await loadBars('ticks.csv', { columns: { time: 'When', close: 'Last' }, repair: true });
+ * const spy  = await loadBars('spy_1m.csv', { timezone: 'America/New_York' }); // naive times are NY wall clock
  * mine.repairs; // { sorted, duplicatesDropped, dropped: [{ row, reason }], rowsIn, rowsOut }
  * ```
  * Throws a StratlabError naming the file, row, line (CSV) and column of the first problem.
@@ -66,7 +67,7 @@ export async function loadBars(file: string, options?: LoadOptions): Promise<Bar
 }
 
 /** Reads a file into raw columns without validating them (inspect uses this on broken files). */
-export async function readRawColumns(file: string, opts: Pick<LoadOptions, 'columns' | 'format'> = {}): Promise<RawColumns> {
+export async function readRawColumns(file: string, opts: Pick<LoadOptions, 'columns' | 'format' | 'timezone'> = {}): Promise<RawColumns> {
   if (typeof file !== 'string' || file === '') {
     throw new StratlabError('BAD_ARGUMENT', 'loadBars: expected a file path', { hint: "e.g. loadBars('data/GOOG.csv')" });
   }
@@ -90,7 +91,9 @@ export async function readRawColumns(file: string, opts: Pick<LoadOptions, 'colu
       location: { file },
     });
   }
-  return format === 'json' ? readJson(file, fileName, opts.columns) : readTable(file, fileName, format, opts.columns);
+  return format === 'json'
+    ? readJson(file, fileName, opts.columns, opts.timezone)
+    : readTable(file, fileName, format, opts.columns, opts.timezone);
 }
 
 function emptyError(raw: RawColumns): StratlabError {

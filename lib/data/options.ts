@@ -9,7 +9,7 @@ import type { ColumnMapping } from './columns';
 
 /** Options of loadBars. */
 export interface LoadOptions {
-  /** Defaults to the file name's stem, upper-cased: `GOOG.csv` → `GOOG`. */
+  /** Defaults to the file name's stem, upper-cased, without a timeframe suffix: `GOOG.csv` → `GOOG`, `SPY_5m.csv` → `SPY`. */
   symbol?: string;
   /** Defaults to the most common spacing of the timestamps: '1m', '1h', '1d', '1w', '1M', … */
   timeframe?: string;
@@ -19,6 +19,11 @@ export interface LoadOptions {
   repair?: boolean;
   /** Defaults to the extension: .csv/.tsv/.txt, .parquet/.pq, .json/.jsonl/.ndjson. */
   format?: 'csv' | 'parquet' | 'json';
+  /**
+   * The IANA zone whose wall clock naive datetimes are written in ('America/New_York'); default UTC.
+   * Zoned values ('…Z', '…+02:00'), epoch numbers and calendar dates are never shifted.
+   */
+  timezone?: string;
 }
 
 /** A timeframe label we can work with: fixed ('5m', '4h', '1d', '1w') or calendar month ('1M'). */
@@ -37,6 +42,9 @@ export const timeframeLabel = z.string().refine(
 
 const columnName = z.string().min(1);
 
+/** An IANA time zone name that Intl knows ('UTC', 'Europe/London', 'America/New_York'). */
+export const timeZoneName = z.string().refine(isTimeZone, { message: "expected an IANA time zone such as 'America/New_York'" });
+
 export const loadOptionsSchema: z.ZodType<LoadOptions> = z
   .object({
     symbol: z.string().min(1).optional(),
@@ -48,8 +56,18 @@ export const loadOptionsSchema: z.ZodType<LoadOptions> = z
       .optional(),
     repair: z.boolean().optional(),
     format: z.enum(['csv', 'parquet', 'json']).optional(),
+    timezone: timeZoneName.optional(),
   })
   .strict();
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 
 /** Parses `value` with `schema`, or throws BAD_ARGUMENT: `loadBars options: format: expected …`. */

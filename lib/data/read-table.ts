@@ -19,18 +19,22 @@ type CsvMode = 'sniffed' | 'text-values' | 'all-text';
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
 const VALUE_FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
-export async function readTable(file: string, fileName: string, format: TableFormat, mapping?: ColumnMapping): Promise<RawColumns> {
+export async function readTable(file: string, fileName: string, format: TableFormat, mapping?: ColumnMapping, timeZone?: string): Promise<RawColumns> {
   return withConnection(async (conn) => {
     const described = await describe(conn, source(file, format, 'sniffed'), fileName, format);
     if (format === 'csv' && described.length === 1) await refuseRagged(file, fileName, described[0].name);
     const columns = resolveColumns(described.map((c) => c.name), mapping, fileName, file);
     const typeOf = new Map(described.map((c) => [c.name, c.type]));
+    // A CSV column that mixes naive and zoned datetimes is sniffed as TIMESTAMPTZ, which reads the naive
+    // ones as UTC; with a zone given, read it as text so each value is placed in the right zone.
+    const timeAsText = format === 'csv' && timeZone !== undefined && typeOf.get(columns.time) === 'TIMESTAMP WITH TIME ZONE';
+    if (timeAsText) typeOf.set(columns.time, 'VARCHAR');
 
     let data: Float64Array[] | undefined;
     const modes: CsvMode[] = format === 'csv' ? ['sniffed', 'text-values', 'all-text'] : ['sniffed'];
     for (const mode of modes) {
       const types = mode === 'sniffed' ? typeOf : new Map([...typeOf].map(([name, type]) => [name, textType(mode, name, columns, type)]));
-      const sql = `SELECT ${selectList(columns, types, fileName)} FROM ${source(file, format, mode, columns)}`;
+      const sql = `SELECT ${selectList(columns, types, fileName, timeZone)} FROM ${source(file, format, mode, columns, timeAsText)}`;
       try {
         data = doubleColumns(await conn.run(sql));
         break;
@@ -59,14 +63,14 @@ export async function readTable(file: string, fileName: string, format: TableFor
   });
 }
 
-function source(file: string, format: TableFormat, mode: CsvMode, columns?: ResolvedColumns): string {
+function source(file: string, format: TableFormat, mode: CsvMode, columns?: ResolvedColumns, timeAsText = false): string {
   if (format === 'parquet') return `read_parquet(${sqlString(file)})`;
   if (mode === 'all-text') return `read_csv(${sqlString(file)}, header = true, all_varchar = true)`;
-  if (mode === 'text-values' && columns) {
-    const names = VALUE_FIELDS.map((f) => columns[f]).filter((c): c is string => c !== null);
-    return `read_csv(${sqlString(file)}, header = true, types = {${names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(', ')}})`;
-  }
-  return `read_csv(${sqlString(file)}, header = true)`;
+  const text: string[] = [];
+  if (mode === 'text-values' && columns) text.push(...VALUE_FIELDS.map((f) => columns[f]).filter((c): c is string => c !== null));
+  if (timeAsText && columns) text.push(columns.time);
+  if (text.length === 0) return `read_csv(${sqlString(file)}, header = true)`;
+  return `read_csv(${sqlString(file)}, header = true, types = {${text.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(', ')}})`;
 }
 
 function textType(mode: CsvMode, name: string, columns: ResolvedColumns, sniffed: string): string {
@@ -83,8 +87,8 @@ async function describe(conn: DuckDBConnection, from: string, fileName: string, 
   }
 }
 
-function selectList(columns: ResolvedColumns, types: Map<string, string>, fileName: string): string {
-  const list = [`${timeExpr(columns.time, types.get(columns.time) ?? 'VARCHAR', fileName)} AS time`];
+function selectList(columns: ResolvedColumns, types: Map<string, string>, fileName: string, timeZone?: string): string {
+  const list = [`${timeExpr(columns.time, types.get(columns.time) ?? 'VARCHAR', fileName, timeZone)} AS time`];
   for (const field of VALUE_FIELDS) {
     const name = columns[field];
     if (name !== null) list.push(`${valueExpr(name, types.get(name) ?? 'VARCHAR')} AS ${field}`);
@@ -92,12 +96,28 @@ function selectList(columns: ResolvedColumns, types: Map<string, string>, fileNa
   return list.join(', ');
 }
 
-function timeExpr(name: string, type: string, fileName: string): string {
+// A datetime string that ends in a zone: 'Z', 'UTC', '+02:00', '-0500' (after a time of day, so the
+// '-02' of a plain date never counts).
+const ZONED_TEXT = String.raw`\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)$`;
+
+/**
+ * SQL turning the time column into epoch ms UTC. Naive datetimes are UTC unless `timeZone` names the
+ * zone their wall clock is in; zoned values and calendar dates are never shifted.
+ */
+function timeExpr(name: string, type: string, fileName: string, timeZone?: string): string {
   const x = sqlIdent(name);
+  const zone = timeZone ? sqlString(timeZone) : undefined;
+  const naiveTimestamp = /^TIMESTAMP(_S|_MS|_NS)?$/.test(type);
+  if (naiveTimestamp && zone) return `epoch_ms(timezone(${zone}, ${x}))::DOUBLE`;
   if (/^(TIMESTAMP|DATE)/.test(type)) return `epoch_ms(${x})::DOUBLE`;
   if (NUMERIC.test(type)) return epochToMsSql(`${x}::DOUBLE`);
   if (type === 'VARCHAR') {
-    return `COALESCE(epoch_ms(TRY_CAST(trim(${x}) AS TIMESTAMPTZ))::DOUBLE, ${epochToMsSql(`TRY_CAST(trim(${x}) AS DOUBLE)`)})`;
+    const t = `trim(${x})`;
+    const parsed = zone
+      ? `CASE WHEN regexp_matches(${t}, ${sqlString(ZONED_TEXT)}) OR NOT regexp_matches(${t}, ':') ` +
+        `THEN epoch_ms(TRY_CAST(${t} AS TIMESTAMPTZ)) ELSE epoch_ms(timezone(${zone}, TRY_CAST(${t} AS TIMESTAMP))) END`
+      : `epoch_ms(TRY_CAST(${t} AS TIMESTAMPTZ))`;
+    return `COALESCE((${parsed})::DOUBLE, ${epochToMsSql(`TRY_CAST(${t} AS DOUBLE)`)})`;
   }
   throw new StratlabError('BAD_TIMESTAMP', `${fileName}: column "${name}" holds ${type} values, not timestamps`, {
     hint: 'point { columns: { time: … } } at a date, datetime or epoch column',

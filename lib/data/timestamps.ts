@@ -23,10 +23,11 @@ const ISO =
 const NUMBER = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 /**
- * Parses an ISO date or datetime (with or without a zone; naive = UTC) or an epoch number
- * (as a number or numeric string). Returns NaN when the value is not a timestamp.
+ * Parses an ISO date or datetime (with or without a zone) or an epoch number (as a number or numeric
+ * string). A naive datetime is UTC, or wall-clock time in `timeZone` when given; a calendar date is
+ * always midnight UTC. Returns NaN when the value is not a timestamp.
  */
-export function parseTimestamp(value: unknown): number {
+export function parseTimestamp(value: unknown, timeZone?: string): number {
   if (typeof value === 'number') return Number.isFinite(value) ? epochToMs(value) : NaN;
   if (value instanceof Date) return value.getTime();
   if (typeof value !== 'string') return NaN;
@@ -40,6 +41,7 @@ export function parseTimestamp(value: unknown): number {
   if (hour > 24 || minute > 59 || second > 60 || (hour === 24 && (minute > 0 || second > 0))) return NaN;
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000 + 1e-6) : 0;
   let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  if (!zone && timeZone && m[4] !== undefined) return wallClockToUtc(t, timeZone);
   if (zone && zone !== 'Z' && zone !== 'z' && zone !== 'UTC' && zone !== 'GMT') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -47,6 +49,41 @@ export function parseTimestamp(value: unknown): number {
     t -= sign * offset * 60_000;
   }
   return t;
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `timeZone`'s wall clock is ahead of UTC at the instant `utcMs`, in ms. */
+function zoneOffsetMs(utcMs: number, timeZone: string): number {
+  let fmt = offsetFormats.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    offsetFormats.set(timeZone, fmt);
+  }
+  const p: Record<string, number> = {};
+  for (const part of fmt.formatToParts(utcMs)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return wall - Math.floor(utcMs / 1000) * 1000;
+}
+
+/**
+ * The UTC instant at which `timeZone`'s clock shows `wallMs` (a wall time written as if it were UTC).
+ * Around a DST change it agrees with DuckDB's `timezone()`: a repeated hour means its later instant,
+ * and a skipped time is read with the offset from before the jump (02:30 New York on the spring-forward
+ * day is 07:30 UTC).
+ */
+export function wallClockToUtc(wallMs: number, timeZone: string): number {
+  const before = zoneOffsetMs(wallMs - DAY, timeZone);
+  const after = zoneOffsetMs(wallMs + DAY, timeZone);
+  const t1 = wallMs - before;
+  if (before === after) return t1;
+  const t2 = wallMs - after;
+  const ok1 = zoneOffsetMs(t1, timeZone) === before;
+  const ok2 = zoneOffsetMs(t2, timeZone) === after;
+  if (ok1 !== ok2) return ok1 ? t1 : t2;
+  return Math.max(t1, t2);
 }
 
 /** True when the string is a date without a time of day (`2020-01-31`). */
