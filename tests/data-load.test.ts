@@ -6,6 +6,7 @@ import { StratlabError } from '../lib/core/errors';
 import type { Bars } from '../lib/core/bars';
 import { detectTimeframe, loadBars, syntheticBars, writeBarsCsv, writeBarsJson, writeBarsParquet } from '../lib/data';
 import { BTCUSD, EURUSD, GOOG } from './helpers/paths';
+import { loadError } from './helpers/load-error';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
@@ -25,15 +26,6 @@ function file(name: string, text: string): string {
   return p;
 }
 
-async function loadError(p: string, opts?: Parameters<typeof loadBars>[1]): Promise<StratlabError> {
-  try {
-    await loadBars(p, opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StratlabError);
-    return e as StratlabError;
-  }
-  throw new Error(`expected loadBars(${p}) to fail`);
-}
 
 describe('loadBars on the shared market data', () => {
   it('loads GOOG.csv as 2,148 daily bars named GOOG, from 2004-08-19 to 2013-03-01', async () => {

@@ -8,6 +8,7 @@ import { StratlabError } from '../lib/core/errors';
 import { findProblems, loadBars, loadCellText, readRawColumns, validateBars, writeBarsParquet } from '../lib/data';
 import { GOOG } from './helpers/paths';
 import { writeGoogBad } from './helpers/goog-bad';
+import { loadError } from './helpers/load-error';
 
 const FIXTURES = path.resolve(__dirname, 'fixtures/data');
 const GOOG_BAD = writeGoogBad();
@@ -22,15 +23,6 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function loadError(p: string, opts?: Parameters<typeof loadBars>[1]): Promise<StratlabError> {
-  try {
-    await loadBars(p, opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StratlabError);
-    return e as StratlabError;
-  }
-  throw new Error(`expected loadBars(${p}) to fail`);
-}
 
 describe('loadBars stops at the first bad row with a message that points at it', () => {
   const cases: [file: string, code: string, message: string, hint: string][] = [
