@@ -25,6 +25,11 @@ describe('stratlab CLI', () => {
     expect(r.err).toMatch(/unknown command "bakctest"/);
   });
 
+  it('names only the command word, not its flags, when the command is unknown', () => {
+    expect(stratlab('bakctest', '--data', 'x.csv').err.trim()).toBe('stratlab: unknown command "bakctest" (see `stratlab --help`)');
+    expect(stratlab('data', 'inspekt').err.trim()).toBe('stratlab: unknown command "data inspekt" (did you mean: data inspect?)');
+  });
+
   it('refuses an unknown flag naming it', () => {
     const r = stratlab('data', 'inspect', GOOG, '--jsn');
     expect(r.code).toBe(2);

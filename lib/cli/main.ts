@@ -50,7 +50,8 @@ export async function runCli(argv: string[], io: CliIO = stdio): Promise<number>
   if (!found) {
     const group = COMMANDS.filter((c) => c.name.startsWith(argv[0] + ' ')).map((c) => c.name);
     const hint = group.length ? `did you mean: ${group.join(', ')}?` : 'see `stratlab --help`';
-    io.err(`stratlab: unknown command "${argv.slice(0, 2).join(' ')}" (${hint})`);
+    const words = group.length && argv[1] && !argv[1].startsWith('-') ? argv.slice(0, 2) : argv.slice(0, 1);
+    io.err(`stratlab: unknown command "${words.join(' ')}" (${hint})`);
     return 2;
   }
   const { spec, rest } = found;
