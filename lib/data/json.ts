@@ -5,18 +5,19 @@
 import * as fs from 'fs';
 import type { BarField } from '../core/bars';
 import { StratlabError } from '../core/errors';
-import { resolveColumns, type ColumnMapping } from './columns';
+import { resolveColumns } from './columns';
+import type { ReadOptions } from './options';
 import type { RawColumns } from './raw';
 import { parseTimestamp } from './timestamps';
 
 type Row = Record<string, unknown>;
 const FIELDS: readonly BarField[] = ['time', 'open', 'high', 'low', 'close', 'volume'];
 
-export async function readJson(file: string, fileName: string, mapping?: ColumnMapping, timeZone?: string): Promise<RawColumns> {
+export async function readJson(file: string, fileName: string, opts: ReadOptions = {}): Promise<RawColumns> {
   const text = await fs.promises.readFile(file, 'utf8');
   const parsed = parseJson(text, fileName, file);
 
-  if (!Array.isArray(parsed) && isColumnar(parsed)) return fromColumns(parsed, file, fileName, mapping, timeZone);
+  if (!Array.isArray(parsed) && isColumnar(parsed)) return fromColumns(parsed, file, fileName, opts);
   const rows = Array.isArray(parsed) ? parsed : [parsed];
   rows.forEach((r, i) => {
     if (r === null || typeof r !== 'object' || Array.isArray(r)) {
@@ -26,7 +27,7 @@ export async function readJson(file: string, fileName: string, mapping?: ColumnM
       });
     }
   });
-  return fromRows(rows as Row[], file, fileName, mapping, timeZone);
+  return fromRows(rows as Row[], file, fileName, opts);
 }
 
 function parseJson(text: string, fileName: string, file: string): unknown {
@@ -63,9 +64,9 @@ function isColumnar(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && Object.values(x as object).some(Array.isArray);
 }
 
-function fromColumns(obj: Record<string, unknown>, file: string, fileName: string, mapping?: ColumnMapping, timeZone?: string): RawColumns {
+function fromColumns(obj: Record<string, unknown>, file: string, fileName: string, opts: ReadOptions): RawColumns {
   const arrays = Object.keys(obj).filter((k) => Array.isArray(obj[k]));
-  const cols = resolveColumns(arrays, mapping, fileName, file);
+  const cols = resolveColumns(arrays, opts.columns, fileName, file);
   const n = (obj[cols.time] as unknown[]).length;
   for (const field of FIELDS) {
     const name = cols[field];
@@ -80,22 +81,22 @@ function fromColumns(obj: Record<string, unknown>, file: string, fileName: strin
     const name = cols[field];
     return name === null ? null : (obj[name] as unknown[]);
   };
-  const raw = build(n, get, file, fileName, timeZone);
+  const raw = build(n, get, file, fileName, opts.timezone);
   raw.columns = cols;
   if (typeof obj.symbol === 'string') raw.symbol = obj.symbol;
   if (typeof obj.timeframe === 'string') raw.timeframe = obj.timeframe;
   return raw;
 }
 
-function fromRows(rows: Row[], file: string, fileName: string, mapping?: ColumnMapping, timeZone?: string): RawColumns {
+function fromRows(rows: Row[], file: string, fileName: string, opts: ReadOptions): RawColumns {
   const keys = new Set<string>();
   for (const r of rows.slice(0, 100)) for (const k of Object.keys(r)) keys.add(k);
-  const cols = resolveColumns([...keys], mapping, fileName, file);
+  const cols = resolveColumns([...keys], opts.columns, fileName, file);
   const get = (field: BarField) => {
     const name = cols[field];
     return name === null ? null : rows.map((r) => r[name]);
   };
-  const raw = build(rows.length, get, file, fileName, timeZone);
+  const raw = build(rows.length, get, file, fileName, opts.timezone);
   raw.columns = cols;
   return raw;
 }

@@ -91,9 +91,7 @@ export async function readRawColumns(file: string, opts: Pick<LoadOptions, 'colu
       location: { file },
     });
   }
-  return format === 'json'
-    ? readJson(file, fileName, opts.columns, opts.timezone)
-    : readTable(file, fileName, format, opts.columns, opts.timezone);
+  return format === 'json' ? readJson(file, fileName, opts) : readTable(file, fileName, format, opts);
 }
 
 function emptyError(raw: RawColumns): StratlabError {

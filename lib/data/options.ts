@@ -26,6 +26,9 @@ export interface LoadOptions {
   timezone?: string;
 }
 
+/** What the file readers need of the load options: which column is which, and the zone of naive times. */
+export type ReadOptions = Pick<LoadOptions, 'columns' | 'timezone'>;
+
 /** A timeframe label we can work with: fixed ('5m', '4h', '1d', '1w') or calendar month ('1M'). */
 export const timeframeLabel = z.string().refine(
   (tf) => {

@@ -5,8 +5,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { BarField } from '../core/bars';
 import { StratlabError } from '../core/errors';
-import { resolveColumns, type ColumnMapping, type ResolvedColumns } from './columns';
+import { resolveColumns, type ResolvedColumns } from './columns';
 import { doubleColumns, sqlIdent, sqlString, withConnection } from './duckdb';
+import type { ReadOptions } from './options';
 import type { RawColumns } from './raw';
 import { findRaggedLine, guessDelimiter } from './ragged';
 import { epochToMsSql } from './timestamps';
@@ -19,11 +20,12 @@ type CsvMode = 'sniffed' | 'text-values' | 'all-text';
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
 const VALUE_FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
-export async function readTable(file: string, fileName: string, format: TableFormat, mapping?: ColumnMapping, timeZone?: string): Promise<RawColumns> {
+export async function readTable(file: string, fileName: string, format: TableFormat, opts: ReadOptions = {}): Promise<RawColumns> {
+  const timeZone = opts.timezone;
   return withConnection(async (conn) => {
     const described = await describe(conn, source(file, format, 'sniffed'), fileName, format);
     if (format === 'csv' && described.length === 1) await refuseRagged(file, fileName, described[0].name);
-    const columns = resolveColumns(described.map((c) => c.name), mapping, fileName, file);
+    const columns = resolveColumns(described.map((c) => c.name), opts.columns, fileName, file);
     const typeOf = new Map(described.map((c) => [c.name, c.type]));
     // A CSV column that mixes naive and zoned datetimes is sniffed as TIMESTAMPTZ, which reads the naive
     // ones as UTC; with a zone given, read it as text so each value is placed in the right zone.
