@@ -51,21 +51,33 @@ export function parseTimestamp(value: unknown, timeZone?: string): number {
   return t;
 }
 
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+const QUARTER_HOUR = 900_000;
+const offsetCaches = new Map<string, { fmt: Intl.DateTimeFormat; byQuarter: Map<number, number> }>();
 
-/** How far `timeZone`'s wall clock is ahead of UTC at the instant `utcMs`, in ms. */
+/**
+ * How far `timeZone`'s wall clock is ahead of UTC at the instant `utcMs`, in ms. Intl is slow (µs a
+ * call), so offsets are cached per UTC quarter hour: today's zones change offset only on quarter-hour
+ * instants.
+ */
 function zoneOffsetMs(utcMs: number, timeZone: string): number {
-  let fmt = offsetFormats.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
+  let cache = offsetCaches.get(timeZone);
+  if (!cache) {
+    const fmt = new Intl.DateTimeFormat('en-US', {
       timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
     });
-    offsetFormats.set(timeZone, fmt);
+    cache = { fmt, byQuarter: new Map() };
+    offsetCaches.set(timeZone, cache);
   }
-  const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(utcMs)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return wall - Math.floor(utcMs / 1000) * 1000;
+  const quarter = Math.floor(utcMs / QUARTER_HOUR);
+  let offset = cache.byQuarter.get(quarter);
+  if (offset === undefined) {
+    const at = quarter * QUARTER_HOUR;
+    const p: Record<string, number> = {};
+    for (const part of cache.fmt.formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - at;
+    cache.byQuarter.set(quarter, offset);
+  }
+  return offset;
 }
 
 /**
