@@ -21,7 +21,11 @@ export type ErrorCode =
   | 'BAD_TIMEFRAME'
   | 'SETUP'
   | 'NOTEBOOK'
-  | 'CLI_USAGE';
+  | 'CLI_USAGE'
+  | 'BAD_PARAMETER'
+  | 'UNKNOWN_STRATEGY'
+  | 'STRATEGY_ERROR'
+  | 'LOOKAHEAD';
 
 export interface ErrorLocation {
   file?: string;

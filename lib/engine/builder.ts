@@ -1,0 +1,160 @@
+/**
+ * The fluent engine: `engine(bars).strategy(SmaCross, { fast: 10 }).cash(10_000).spread(0.0003)
+ * .commission(0).fill('close').size(1).run()`. Every call returns a new builder (branch freely from
+ * a shared base); arguments are checked at the call; nothing runs until run().
+ */
+import type { Bars } from '../core/bars';
+import { StratlabError } from '../core/errors';
+import { slice, type TimeLike } from '../data/slice';
+import type { CalendarOption } from '../metrics';
+import { checkLookahead, type LookaheadReport } from './lookahead';
+import type { BacktestResult } from './result';
+import { runBacktest, type RunSpec } from './run';
+import { parseParams, strategyName, type StrategyClass } from './strategy';
+import type { DefaultSizing, FillMode } from './types';
+
+/** Engine defaults: $10,000, the seed's live-matched spread of 3 bp, no commission, fills at the bar's close, all equity per trade in whole units. */
+export const ENGINE_DEFAULTS = {
+  cash: 10_000,
+  spread: 0.0003,
+  commission: 0,
+  fill: 'close' as FillMode,
+  sizing: { fraction: 1 } as DefaultSizing,
+  fractional: false,
+  calendar: 'auto' as CalendarOption,
+  riskFreeRate: 0,
+};
+
+interface Settings extends Omit<RunSpec, 'strategy' | 'params'> {
+  strategy?: StrategyClass;
+  params?: Record<string, unknown>;
+  from?: TimeLike;
+  to?: TimeLike;
+}
+
+export function engine(bars: Bars): Engine {
+  if (!bars || !(bars.close instanceof Float64Array)) {
+    throw new StratlabError('BAD_ARGUMENT', 'engine(bars): expected Bars (from loadBars, resample or syntheticBars)');
+  }
+  return new Engine(bars, { ...ENGINE_DEFAULTS });
+}
+
+export class Engine {
+  /** @internal use engine(bars) */
+  constructor(
+    private readonly bars: Bars,
+    private readonly settings: Readonly<Settings>,
+  ) {}
+
+  private with(patch: Partial<Settings>): Engine {
+    return new Engine(this.bars, { ...this.settings, ...patch });
+  }
+
+  /** The strategy and its parameters (checked now against the strategy's schema; defaults fill the rest). */
+  strategy<P extends object>(S: StrategyClass<P>, params: Partial<P> = {}): Engine {
+    if (typeof S !== 'function' || !S.params || typeof S.params.safeParse !== 'function') {
+      throw new StratlabError('BAD_ARGUMENT', 'engine.strategy(S): expected a Strategy subclass with a static zod `params` schema');
+    }
+    return this.with({ strategy: S, params: parseParams(S, params) as Record<string, unknown> });
+  }
+
+  /** Starting cash. */
+  cash(amount: number): Engine {
+    check(amount > 0 && Number.isFinite(amount), `cash(${amount}): expected an amount > 0`);
+    return this.with({ cash: amount });
+  }
+
+  /** Bid-ask spread as a fraction of price: a buy pays half above, a sell gets half below (0.0003 = 3 bp). */
+  spread(fraction: number): Engine {
+    check(fraction >= 0 && fraction < 1, `spread(${fraction}): expected a fraction of price, 0 ≤ spread < 1 (0.0003 is 3 bp)`);
+    return this.with({ spread: fraction });
+  }
+
+  /** Commission as a fraction of each fill's notional (0.001 = 0.1 %). */
+  commission(fraction: number): Engine {
+    check(fraction >= 0 && fraction < 1, `commission(${fraction}): expected a fraction of notional, 0 ≤ commission < 1`);
+    return this.with({ commission: fraction });
+  }
+
+  /** When market orders fill: at the bar's close ('close') or the next bar's open ('next_open'). */
+  fill(mode: FillMode): Engine {
+    check(mode === 'close' || mode === 'next_open', `fill(${JSON.stringify(mode)}): expected 'close' or 'next_open'`);
+    return this.with({ fill: mode });
+  }
+
+  /** Default order size: a fraction of equity (0 < f ≤ 1), or { units: N }, or { cash: N }. */
+  size(size: number | { units: number } | { cash: number }): Engine {
+    if (typeof size === 'number') {
+      check(size > 0 && size <= 1, `size(${size}): expected a fraction of equity, 0 < size ≤ 1`, 'for a number of units use size({ units: N })');
+      return this.with({ sizing: { fraction: size } });
+    }
+    if (size && 'units' in size) {
+      check(size.units > 0 && Number.isFinite(size.units), `size({ units: ${size.units} }): expected units > 0`);
+      return this.with({ sizing: { units: size.units } });
+    }
+    if (size && 'cash' in size) {
+      check(size.cash > 0 && Number.isFinite(size.cash), `size({ cash: ${size.cash} }): expected an amount > 0`);
+      return this.with({ sizing: { cash: size.cash } });
+    }
+    throw new StratlabError('BAD_ARGUMENT', 'size(…): expected a fraction, { units: N } or { cash: N }');
+  }
+
+  /** Allow fractional units (crypto, FX); by default orders are rounded down to whole units. */
+  fractional(on = true): Engine {
+    return this.with({ fractional: on });
+  }
+
+  /** How bars annualise Sharpe and Sortino: 'auto' (default), 'equities', '24/7', '24/5', or { periodsPerYear }. */
+  calendar(calendar: CalendarOption): Engine {
+    const ok = calendar === 'auto' || calendar === 'equities' || calendar === '24/7' || calendar === '24/5' ||
+      (typeof calendar === 'object' && calendar !== null && calendar.periodsPerYear > 0);
+    check(ok, `calendar(${JSON.stringify(calendar)}): expected 'auto', 'equities', '24/7', '24/5' or { periodsPerYear: N }`);
+    return this.with({ calendar });
+  }
+
+  /** Annual risk-free rate for Sharpe and Sortino (0.04 = 4 %); default 0. */
+  riskFreeRate(rate: number): Engine {
+    check(Number.isFinite(rate) && rate > -1 && rate < 1, `riskFreeRate(${rate}): expected an annual rate as a fraction, e.g. 0.04`);
+    return this.with({ riskFreeRate: rate });
+  }
+
+  /** Run over the bars from `from` to `to` only (both inclusive; a date-only `to` includes that day). */
+  between(from?: TimeLike | null, to?: TimeLike | null): Engine {
+    const window = slice(this.bars, from, to); // checks the dates now
+    check(window.time.length > 0, `between(${String(from)}, ${String(to)}): no bars in that range`);
+    return this.with({ from: from ?? undefined, to: to ?? undefined });
+  }
+
+  /** Runs the backtest. */
+  run(): BacktestResult {
+    const s = this.settings;
+    if (!s.strategy) throw new StratlabError('BAD_ARGUMENT', 'engine(bars).run(): no strategy; call .strategy(S, params) first');
+    return runBacktest(this.window(), { ...s, strategy: s.strategy, params: s.params ?? {} });
+  }
+
+  /** Checks that every indicator the strategy registers in init is causal (see lookahead.ts). */
+  checkLookahead(cuts?: number): LookaheadReport {
+    const s = this.settings;
+    if (!s.strategy) throw new StratlabError('BAD_ARGUMENT', 'engine(bars).checkLookahead(): no strategy; call .strategy(S, params) first');
+    return checkLookahead(this.window(), s.strategy, s.params ?? {}, cuts);
+  }
+
+  /** What the builder holds, for display and logs. */
+  describe(): string {
+    const s = this.settings;
+    const name = s.strategy ? `${strategyName(s.strategy)} ${JSON.stringify(s.params)}` : '(no strategy)';
+    return `${name} on ${this.bars.symbol} ${this.bars.timeframe}: cash ${s.cash}, spread ${s.spread}, commission ${s.commission}, fill ${s.fill}`;
+  }
+
+  // A window is copied, not viewed: a view's buffer would still reach the bars after `to`.
+  private window(): Bars {
+    const s = this.settings;
+    if (s.from === undefined && s.to === undefined) return this.bars;
+    const w = slice(this.bars, s.from, s.to);
+    return { symbol: w.symbol, timeframe: w.timeframe, time: w.time.slice(), open: w.open.slice(), high: w.high.slice(), low: w.low.slice(), close: w.close.slice(), volume: w.volume.slice() };
+  }
+}
+
+function check(ok: boolean, message: string, hint?: string): void {
+  if (!ok) throw new StratlabError('BAD_ARGUMENT', `engine.${message}`, { hint });
+}

@@ -1,0 +1,190 @@
+/**
+ * What a strategy sees. InitContext (in init) holds the whole series, to precompute indicators;
+ * BarContext (in onBar) reaches prices and indicators only through Series bounded by the current
+ * bar, and trades through buy / sell / close.
+ */
+import type { Bars } from '../core/bars';
+import type { Broker } from './broker';
+import { Series, type Cursor } from './series';
+import type { CloseOptions, OrderOptions, Side } from './types';
+
+/** How an indicator registered in init is drawn by result.display(). */
+export type PlotMode = 'overlay' | 'panel' | 'none' | 'auto';
+
+export interface RegisteredIndicator {
+  name: string;
+  values: Float64Array;
+  plot: PlotMode;
+}
+
+export class InitContext {
+  /** Every indicator registered with `indicator()`, in order. */
+  readonly indicators: RegisteredIndicator[] = [];
+
+  constructor(
+    /** The whole series the run covers; compute indicators over it, causally. */
+    readonly bars: Bars,
+    private readonly cursor: Cursor,
+    private readonly atrOf: (period: number) => Float64Array,
+  ) {}
+
+  get symbol(): string {
+    return this.bars.symbol;
+  }
+
+  get timeframe(): string {
+    return this.bars.timeframe;
+  }
+
+  /** Number of bars in the run. */
+  get length(): number {
+    return this.bars.close.length;
+  }
+
+  /**
+   * Registers a precomputed indicator and returns its bounded Series for onBar. `plot` says how
+   * result.display() draws it: over the price, in its own panel, or not ('auto': over the price
+   * when its values lie in the price range).
+   */
+  indicator(values: ArrayLike<number>, name = `indicator ${this.indicators.length + 1}`, plot: PlotMode = 'auto'): Series {
+    const arr = values instanceof Float64Array ? values : Float64Array.from(values);
+    if (arr.length !== this.length) {
+      throw new RangeError(`indicator '${name}': has ${arr.length} values for ${this.length} bars`);
+    }
+    this.indicators.push({ name, values: arr, plot });
+    return new Series(arr, this.cursor, name);
+  }
+
+  /** ATR(period) as a Series; the same values ATR-multiple stops use. */
+  atr(period = 14): Series {
+    return new Series(this.atrOf(period), this.cursor, `ATR(${period})`);
+  }
+}
+
+/** The current bar's fields. */
+export interface BarView {
+  readonly time: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/** The open position, read live. */
+export interface PositionView {
+  /** Signed units: > 0 long, < 0 short, 0 flat. */
+  readonly units: number;
+  readonly side: Side | 'flat';
+  readonly isLong: boolean;
+  readonly isShort: boolean;
+  readonly isFlat: boolean;
+  /** Average entry fill price of the open lots (NaN when flat). */
+  readonly entryPrice: number;
+  /** Bar of the oldest open lot (-1 when flat), and bars since. */
+  readonly entryBar: number;
+  readonly barsHeld: number;
+  /** Unrealised P&L at the current close, net of entry commission. */
+  readonly pnl: number;
+  /** |units| × the current close. */
+  readonly value: number;
+}
+
+export class BarContext {
+  /** The current bar's fields: `ctx.bar.close`. */
+  readonly bar: BarView;
+  /** Look-back over the price columns: `ctx.data.close.ago(1)`. */
+  readonly data: { readonly time: Series; readonly open: Series; readonly high: Series; readonly low: Series; readonly close: Series; readonly volume: Series };
+  readonly position: PositionView;
+
+  constructor(
+    private readonly bars: Bars,
+    private readonly cursor: Cursor,
+    private readonly broker: Broker,
+    /** The strategy's validated parameters. */
+    readonly params: Readonly<Record<string, unknown>>,
+  ) {
+    const b = bars, c = cursor;
+    this.bar = {
+      get time() { return b.time[c.i]; },
+      get open() { return b.open[c.i]; },
+      get high() { return b.high[c.i]; },
+      get low() { return b.low[c.i]; },
+      get close() { return b.close[c.i]; },
+      get volume() { return b.volume[c.i]; },
+    };
+    this.data = {
+      time: new Series(b.time, c, 'time'),
+      open: new Series(b.open, c, 'open'),
+      high: new Series(b.high, c, 'high'),
+      low: new Series(b.low, c, 'low'),
+      close: new Series(b.close, c, 'close'),
+      volume: new Series(b.volume, c, 'volume'),
+    };
+    const br = broker;
+    this.position = {
+      get units() { return br.units; },
+      get side() { return br.units > 0 ? 'long' : br.units < 0 ? 'short' : 'flat'; },
+      get isLong() { return br.units > 0; },
+      get isShort() { return br.units < 0; },
+      get isFlat() { return br.units === 0; },
+      get entryPrice() {
+        if (br.units === 0) return NaN;
+        let cost = 0;
+        for (const lot of br.lots) cost += lot.units * lot.entryPrice;
+        return cost / br.units;
+      },
+      get entryBar() { return br.lots.length ? br.lots[0].entryBar : -1; },
+      get barsHeld() { return br.lots.length ? c.i - br.lots[0].entryBar : 0; },
+      get pnl() {
+        let pnl = 0;
+        const px = b.close[c.i];
+        for (const lot of br.lots) pnl += lot.units * (px - lot.entryPrice) - lot.commission;
+        return pnl;
+      },
+      get value() { return Math.abs(br.units) * b.close[c.i]; },
+    };
+  }
+
+  /** Index of the current bar (0-based). */
+  get i(): number {
+    return this.cursor.i;
+  }
+
+  get time(): number {
+    return this.bars.time[this.cursor.i];
+  }
+
+  get symbol(): string {
+    return this.bars.symbol;
+  }
+
+  /** Cash + position marked at the current close. */
+  get equity(): number {
+    return this.broker.equityAt(this.bars.close[this.cursor.i]);
+  }
+
+  get cash(): number {
+    return this.broker.cash;
+  }
+
+  /** Orders placed and not yet filled (next_open fills wait for the next bar). */
+  get pendingOrders(): number {
+    return this.broker.pendingCount;
+  }
+
+  /** Go long (closing a short first). Sized by the engine's default unless `size`, `units` or `cash` is given. */
+  buy(opts?: OrderOptions): void {
+    this.broker.submit('buy', opts, this.cursor.i);
+  }
+
+  /** Go short (closing a long first). */
+  sell(opts?: OrderOptions): void {
+    this.broker.submit('sell', opts, this.cursor.i);
+  }
+
+  /** Close the position, or part of it (`{ units }` or `{ fraction }`), oldest lots first. */
+  close(opts?: CloseOptions): void {
+    this.broker.submitClose(opts, this.cursor.i);
+  }
+}

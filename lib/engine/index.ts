@@ -1,0 +1,10 @@
+/** The backtest engine: strategies, the broker, results. See run.ts for the order of events in a bar. */
+export { engine, Engine, ENGINE_DEFAULTS } from './builder';
+export { Strategy, parseParams, parameterDefaults, strategyName, type StrategyClass } from './strategy';
+export { Series, crossover, crossunder } from './series';
+export { InitContext, BarContext, type BarView, type PositionView, type PlotMode, type RegisteredIndicator } from './context';
+export { BacktestResult, METRIC_KEYS, type BacktestMetrics, type RunSettings, type ResultJsonOptions } from './result';
+export { runBacktest, type RunSpec } from './run';
+export { checkLookahead, type LookaheadReport } from './lookahead';
+export { equityFigure, drawdownFigure, tradesFigure } from './figures';
+export type { Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side, ExitReason, OrderReason, OrderStatus, DefaultSizing } from './types';

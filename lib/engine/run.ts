@@ -1,0 +1,150 @@
+/**
+ * One backtest, bar by bar. At each bar i:
+ *   1. next_open: orders placed at bar i−1 fill at bar i's open;
+ *   2. stop-losses / take-profits are checked against bar i's open, high and low;
+ *   3. the strategy's onBar sees bars 0..i (fill('close'): its orders fill at once, at bar i's close);
+ *   4. equity[i] = cash + units × close[i].
+ * After the last bar: onEnd, orders still waiting are cancelled, and an open position is closed at
+ * the last price the fill mode trades at — the last close for fill('close'), the last open for
+ * fill('next_open') (as if ordered a bar earlier; backtesting.py does the same) — its trades marked 'end'.
+ */
+import type { Bars } from '../core/bars';
+import { StratlabError, isStratlabError } from '../core/errors';
+import { formatTime } from '../data/timestamps';
+import { atr } from '../indicators';
+import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, type CalendarOption } from '../metrics';
+import { Broker } from './broker';
+import { BarContext, InitContext } from './context';
+import { BacktestResult, type BacktestMetrics } from './result';
+import type { Cursor } from './series';
+import { strategyName, type StrategyClass } from './strategy';
+import type { DefaultSizing, FillMode } from './types';
+
+export interface RunSpec {
+  strategy: StrategyClass;
+  /** Already validated (parseParams). */
+  params: Record<string, unknown>;
+  cash: number;
+  spread: number;
+  commission: number;
+  fill: FillMode;
+  sizing: DefaultSizing;
+  fractional: boolean;
+  calendar: CalendarOption;
+  riskFreeRate: number;
+}
+
+const YEAR_MS = 365.25 * 86_400_000;
+
+export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
+  const t0 = performance.now();
+  const n = bars.close.length;
+  const name = strategyName(spec.strategy);
+  if (n === 0) throw new StratlabError('EMPTY_DATA', `backtest ${name}: no bars to run on`, { hint: 'check the data file and the from/to dates' });
+
+  const atrCache = new Map<number, Float64Array>();
+  const atrOf = (period: number): Float64Array => {
+    let a = atrCache.get(period);
+    if (!a) atrCache.set(period, (a = atr(bars.high, bars.low, bars.close, period)));
+    return a;
+  };
+  const cursor: Cursor = { i: 0 };
+  const broker = new Broker(bars, spec, atrOf);
+  const strategy = new spec.strategy(spec.params);
+  const init = new InitContext(bars, cursor, atrOf);
+  try {
+    strategy.init(init);
+  } catch (e) {
+    throw strategyError(name, 'init', -1, bars, e);
+  }
+
+  const ctx = new BarContext(bars, cursor, broker, spec.params);
+  const equity = new Float64Array(n);
+  const close = bars.close;
+  const nextOpen = spec.fill === 'next_open';
+  let phase = 'onBar';
+  try {
+    for (let i = 0; i < n; i++) {
+      cursor.i = i;
+      if (nextOpen && broker.pendingCount > 0) broker.fillPending(i);
+      broker.checkStops(i);
+      strategy.onBar(ctx);
+      equity[i] = broker.cash + broker.units * close[i];
+    }
+    phase = 'onEnd';
+    strategy.onEnd(ctx);
+  } catch (e) {
+    throw strategyError(name, phase, cursor.i, bars, e);
+  }
+  broker.cancelPending();
+  broker.closeAll(n - 1, nextOpen ? bars.open[n - 1] : close[n - 1]);
+  equity[n - 1] = broker.cash + broker.units * close[n - 1];
+
+  const ann = annualisation(bars.time, spec.calendar);
+  const metrics = computeMetrics(bars, equity, broker, spec, ann.periodsPerYear);
+  return new BacktestResult({
+    strategy: name,
+    params: spec.params,
+    symbol: bars.symbol,
+    timeframe: bars.timeframe,
+    settings: {
+      cash: spec.cash, spread: spec.spread, commission: spec.commission, fill: spec.fill, sizing: spec.sizing,
+      fractional: spec.fractional, calendar: ann.calendar, periodsPerYear: ann.periodsPerYear, riskFreeRate: spec.riskFreeRate,
+    },
+    metrics,
+    time: bars.time,
+    close,
+    equity,
+    trades: broker.trades,
+    orders: broker.orders,
+    indicators: init.indicators,
+    bars,
+    elapsedMs: performance.now() - t0,
+  });
+}
+
+function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: RunSpec, periodsPerYear: number): BacktestMetrics {
+  const n = equity.length;
+  const time = bars.time;
+  const rs = returnStats(equity, time, periodsPerYear, spec.riskFreeRate);
+  const dd = drawdownStats(equity, time);
+  const ts = tradeStats(broker.trades);
+  const years = (time[n - 1] - time[0]) / YEAR_MS;
+  let commission = 0, spreadCost = 0;
+  for (const o of broker.orders) {
+    commission += o.commission;
+    spreadCost += o.spreadCost;
+  }
+  const finalEquity = equity[n - 1];
+  return {
+    initialCash: spec.cash,
+    finalEquity,
+    returnPct: (finalEquity / spec.cash - 1) * 100,
+    annualisedReturn: rs.annualisedReturn,
+    volatility: rs.volatility,
+    sharpe: rs.sharpe,
+    sortino: rs.sortino,
+    calmar: dd.maxDrawdown < 0 ? rs.annualisedReturn / -dd.maxDrawdown : rs.annualisedReturn > 0 ? Infinity : 0,
+    maxDrawdown: dd.maxDrawdown,
+    maxDrawdownDuration: dd.maxDrawdownDuration,
+    maxDrawdownDurationDays: dd.maxDrawdownDurationDays,
+    ...ts,
+    exposurePct: exposurePct(broker.trades, n),
+    buyAndHoldReturnPct: (bars.close[n - 1] / bars.close[0] - 1) * 100,
+    tradesPerYear: years > 0 ? ts.totalTrades / years : 0,
+    cappedOrders: broker.cappedOrders,
+    totalCommission: commission,
+    totalSpreadCost: spreadCost,
+  };
+}
+
+/** A strategy's exception, naming the strategy, the method and the bar. StratlabErrors keep their code. */
+function strategyError(name: string, phase: string, bar: number, bars: Bars, e: unknown): Error {
+  const where = bar >= 0 ? ` at bar ${bar} (${formatTime(bars.time[bar])})` : '';
+  const message = e instanceof Error ? e.message : String(e);
+  const err = isStratlabError(e)
+    ? new StratlabError(e.code, `${name}.${phase}${where}: ${message}`, { hint: e.hint, location: e.location })
+    : new StratlabError('STRATEGY_ERROR', `${name}.${phase}${where} threw: ${message}`);
+  (err as Error & { cause?: unknown }).cause = e;
+  return err;
+}

@@ -1,0 +1,140 @@
+/**
+ * The strategy contract: parameters declared once as a zod schema (types, defaults and validation
+ * together), `init` to precompute indicators over the whole series, `onBar` to decide at each bar
+ * seeing bars 0..i only, `onEnd` after the last bar.
+ *
+ *   const params = z.object({ fast: z.number().int().min(1).default(10), slow: z.number().int().default(30) });
+ *   class SmaCross extends Strategy<z.infer<typeof params>> {
+ *     static params = params;
+ *     fast!: Series; slow!: Series;
+ *     init(ctx: InitContext) {
+ *       this.fast = ctx.indicator(indicators.sma(ctx.bars.close, this.params.fast), 'SMA fast');
+ *       this.slow = ctx.indicator(indicators.sma(ctx.bars.close, this.params.slow), 'SMA slow');
+ *     }
+ *     onBar(ctx: BarContext) {
+ *       if (crossover(this.fast, this.slow)) { ctx.close(); ctx.buy(); }
+ *       else if (crossover(this.slow, this.fast)) { ctx.close(); ctx.sell(); }
+ *     }
+ *   }
+ */
+import { z } from 'zod';
+import { StratlabError } from '../core/errors';
+import { nearest } from '../data/options';
+import type { BarContext, InitContext } from './context';
+
+export abstract class Strategy<P extends object = Record<string, unknown>> {
+  /** The parameter schema; subclasses replace it. Defaults in the schema are the strategy's defaults. */
+  static params: z.ZodTypeAny = z.object({});
+  /** One line shown by `stratlab backtest --help` and in listings. */
+  static description = '';
+
+  /** The validated parameters, defaults filled in. */
+  readonly params: P;
+
+  constructor(params: P) {
+    this.params = params;
+  }
+
+  /** Precompute indicators over the whole series (vectorised; they must be causal). */
+  init(_ctx: InitContext): void {}
+
+  /** Decide at the current bar: look back with Series, trade with ctx.buy / ctx.sell / ctx.close. */
+  abstract onBar(ctx: BarContext): void;
+
+  /** After the last bar, before open positions are closed. */
+  onEnd(_ctx: BarContext): void {}
+}
+
+/** A Strategy subclass: what engine(bars).strategy(…) takes. */
+export interface StrategyClass<P extends object = any> {
+  new (params: P): Strategy<P>;
+  readonly params: z.ZodType<P, z.ZodTypeDef, any>;
+  readonly description?: string;
+  readonly name: string;
+}
+
+/** The parameters a strategy declares, with their defaults (undefined when there is none). */
+export function parameterDefaults(S: StrategyClass): Record<string, unknown> {
+  const shape = objectShape(S.params);
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(shape)) out[key] = defaultOf(schema as z.ZodTypeAny);
+  return out;
+}
+
+/**
+ * Validates `raw` against the strategy's schema and fills in the defaults. snake_case keys are
+ * accepted for camelCase parameters (`entry_period` → `entryPeriod`), so seed-style configs work.
+ * Errors name the strategy and the parameter: `SmaCross has no parameter 'fsat'. Did you mean 'fast'?`
+ */
+export function parseParams<P extends object>(S: StrategyClass<P>, raw: unknown = {}): P {
+  const name = strategyName(S);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new StratlabError('BAD_PARAMETER', `${name} parameters: expected an object, got ${describe(raw)}`);
+  }
+  const known = Object.keys(objectShape(S.params));
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const target = known.includes(key) ? key : known.includes(camel) ? camel : undefined;
+    if (target === undefined) {
+      const near = nearest(key, known);
+      const msg = `${name} has no parameter '${key}'.` + (near ? ` Did you mean '${near}'?` : '');
+      throw new StratlabError('BAD_PARAMETER', msg, {
+        hint: near ? undefined : known.length ? `its parameters are: ${known.join(', ')}` : `${name} takes no parameters`,
+        location: { field: key },
+      });
+    }
+    input[target] = value;
+  }
+  const result = S.params.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.join('.');
+  const given = issue.path.length ? pick(input, issue.path) : input;
+  let message = issue.message;
+  if (issue.code === 'invalid_type') message = `expected ${issue.expected}, got ${describe(given)}`;
+  else if (issue.code === 'invalid_enum_value') message = `expected ${issue.options.map((o) => `'${String(o)}'`).join(' | ')}, got ${describe(given)}`;
+  else if (issue.code === 'too_small' || issue.code === 'too_big') message = `${issue.message.toLowerCase()}, got ${describe(given)}`;
+  throw new StratlabError('BAD_PARAMETER', `${name}: ${field ? `${field}: ` : ''}${message}`, { location: { field: field || undefined } });
+}
+
+export function strategyName(S: { name: string }): string {
+  return S.name || 'Strategy';
+}
+
+function objectShape(schema: z.ZodTypeAny): Record<string, z.ZodTypeAny> {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodEffects) s = s.innerType();
+    else if (s instanceof z.ZodDefault) s = s._def.innerType;
+    else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
+    else break;
+  }
+  if (!(s instanceof z.ZodObject)) return {};
+  return s.shape as Record<string, z.ZodTypeAny>;
+}
+
+function defaultOf(schema: z.ZodTypeAny): unknown {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodDefault) return s._def.defaultValue();
+    if (s instanceof z.ZodEffects) s = s.innerType();
+    else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
+    else return undefined;
+  }
+}
+
+function pick(obj: unknown, path: (string | number)[]): unknown {
+  let v = obj;
+  for (const k of path) v = v != null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}

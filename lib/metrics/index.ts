@@ -1,0 +1,8 @@
+/**
+ * Performance metrics of a backtest, from its equity curve and closed trades. Every definition is
+ * written out in the README ("Metrics") and next to each function here.
+ */
+export { annualisation, type Annualisation, type CalendarName, type CalendarOption } from './calendar';
+export { drawdownSeries, drawdownStats, type DrawdownStats } from './drawdown';
+export { returnStats, cagr, type ReturnStats } from './returns';
+export { tradeStats, exposurePct, type TradeLike, type TradeStats } from './trades';

@@ -1,0 +1,54 @@
+/** Risk-adjusted return of an equity curve, from its bar-to-bar simple returns. */
+
+export interface ReturnStats {
+  /** Compound annual growth rate in percent, over the calendar time the bars span. */
+  annualisedReturn: number;
+  /** Annualised standard deviation of bar returns, in percent. */
+  volatility: number;
+  sharpe: number;
+  sortino: number;
+}
+
+/**
+ * Sharpe = mean(r − rf) / std(r) × √periodsPerYear, with r the bar returns, std the sample standard
+ * deviation and rf the risk-free rate per bar. Sortino divides instead by the downside deviation
+ * √(mean(min(r − rf, 0)²)) taken over all bars. A flat curve scores 0.
+ */
+export function returnStats(equity: ArrayLike<number>, time: ArrayLike<number>, periodsPerYear: number, riskFreeRate = 0): ReturnStats {
+  const n = equity.length;
+  const rf = riskFreeRate / periodsPerYear;
+  let count = 0, mean = 0, m2 = 0, down = 0;
+  for (let i = 1; i < n; i++) {
+    const prev = equity[i - 1];
+    const r = prev > 0 ? equity[i] / prev - 1 : 0;
+    // Welford's update keeps the variance exact on a million nearly equal returns.
+    count++;
+    const d = r - mean;
+    mean += d / count;
+    m2 += d * (r - mean);
+    const ex = r - rf;
+    if (ex < 0) down += ex * ex;
+  }
+  const variance = count > 1 ? m2 / (count - 1) : 0;
+  const std = Math.sqrt(variance);
+  const excess = mean - rf;
+  const downside = count ? Math.sqrt(down / count) : 0;
+  const scale = Math.sqrt(periodsPerYear);
+  return {
+    annualisedReturn: cagr(equity, time),
+    volatility: std * scale * 100,
+    sharpe: std > 0 ? (excess / std) * scale : 0,
+    sortino: downside > 0 ? (excess / downside) * scale : excess > 0 ? Infinity : 0,
+  };
+}
+
+/** (final / initial)^(1 / years) − 1 in percent, years being the calendar time from the first bar to the last. */
+export function cagr(equity: ArrayLike<number>, time: ArrayLike<number>): number {
+  const n = equity.length;
+  if (n < 2) return 0;
+  const years = (time[n - 1] - time[0]) / (365.25 * 86_400_000);
+  const growth = equity[n - 1] / equity[0];
+  if (!(years > 0)) return 0;
+  if (growth <= 0) return -100;
+  return (Math.pow(growth, 1 / years) - 1) * 100;
+}
