@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { benchData } from './data.mjs';
 import { benchIndicators } from './indicators.mjs';
+import { benchEngine } from './engine.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,23 +34,41 @@ function machine() {
   return `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
-function fmt(ms) {
-  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+function fmt(x) {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
 }
+
+// Rows give { value, unit } (engine) or { ms } (the rest); a target is a ceiling unless higherIsBetter.
+const valueOf = (r) => r.value ?? r.ms;
+const unitOf = (r) => r.unit ?? 'ms';
+const met = (r) => (r.higherIsBetter ? valueOf(r) >= r.target : valueOf(r) <= r.target);
+
+// `--only engine` (or setup, data, indicators) runs one group and leaves the README alone.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const want = (group) => !only || only === group;
 
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-bench-'));
   const rows = [];
   try {
-    process.stderr.write('bench: set-up check\n');
-    rows.push({ group: 'setup', name: 'set-up check when everything is in place', ms: setupCheckMs(), target: 1000 });
-
-    process.stderr.write('bench: data (writes 1,000,000-row CSV and Parquet files)\n');
-    for (const r of await benchData(lib, tmp)) rows.push({ group: 'data', ...r });
-
-    process.stderr.write('bench: indicators over 1,000,000 bars\n');
-    const bars = lib.syntheticBars({ n: 1_000_000, timeframe: '1m', seed: 7 });
-    for (const r of await benchIndicators(lib, bars)) rows.push({ group: 'indicators', ...r, target: INDICATOR_TARGETS[r.name] });
+    if (want('setup')) {
+      process.stderr.write('bench: set-up check\n');
+      rows.push({ group: 'setup', name: 'set-up check when everything is in place', ms: setupCheckMs(), target: 1000 });
+    }
+    if (want('data')) {
+      process.stderr.write('bench: data (writes 1,000,000-row CSV and Parquet files)\n');
+      for (const r of await benchData(lib, tmp)) rows.push({ group: 'data', ...r });
+    }
+    if (want('indicators')) {
+      process.stderr.write('bench: indicators over 1,000,000 bars\n');
+      const bars = lib.syntheticBars({ n: 1_000_000, timeframe: '1m', seed: 7 });
+      for (const r of await benchIndicators(lib, bars)) rows.push({ group: 'indicators', ...r, target: INDICATOR_TARGETS[r.name] });
+    }
+    if (want('engine')) process.stderr.write('bench: engine (1,000,000-bar SmaCross, GOOG, peak memory)\n');
+    if (want('engine')) {
+      const goog = path.resolve(ROOT, '..', 'shared', 'data', 'GOOG.csv');
+      for (const r of await benchEngine(lib, goog)) rows.push({ group: 'engine', ...r });
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -58,13 +77,13 @@ async function main() {
   const table = [
     `Measured ${when} on ${machine()}. Median of several runs after a warm-up; ✓ = within target.`,
     '',
-    '| area | what | ms | target ms | |',
+    '| area | what | measured | target | |',
     '|---|---|---:|---:|---|',
-    ...rows.map((r) => `| ${r.group} | ${r.name} | ${fmt(r.ms)} | ${r.target ?? ''} | ${r.target === undefined ? '' : r.ms <= r.target ? '✓' : '✗'} |`),
+    ...rows.map((r) => `| ${r.group} | ${r.name} | ${fmt(valueOf(r))} ${unitOf(r)} | ${r.target === undefined ? '' : `${r.higherIsBetter ? '≥' : '≤'} ${r.target} ${unitOf(r)}`} | ${r.target === undefined ? '' : met(r) ? '✓' : '✗'} |`),
   ].join('\n');
   console.log(table);
 
-  if (!process.argv.includes('--no-readme')) {
+  if (!only && !process.argv.includes('--no-readme')) {
     const text = fs.readFileSync(README, 'utf8');
     const start = '<!-- bench:start -->';
     const end = '<!-- bench:end -->';
@@ -78,7 +97,7 @@ async function main() {
       process.stderr.write('bench: figures written into README.md\n');
     }
   }
-  const missed = rows.filter((r) => r.target !== undefined && r.ms > r.target);
+  const missed = rows.filter((r) => r.target !== undefined && !met(r));
   if (missed.length) process.stderr.write(`bench: ${missed.length} target(s) missed: ${missed.map((r) => r.name).join(', ')}\n`);
 }
 

@@ -10,6 +10,20 @@ export * from './data';
 import * as indicators from './indicators';
 export { indicators };
 
+export * from './metrics';
+export {
+  engine, Engine, ENGINE_DEFAULTS, Strategy, Series, crossover, crossunder, InitContext, BarContext, BacktestResult,
+  METRIC_KEYS, parseParams, parameterDefaults, runBacktest, checkLookahead, equityFigure, drawdownFigure, tradesFigure,
+} from './engine';
+export type {
+  StrategyClass, BarView, PositionView, PlotMode, RegisteredIndicator, BacktestMetrics, RunSettings, RunSpec,
+  ResultJsonOptions, LookaheadReport, Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side,
+  ExitReason, OrderReason, OrderStatus, DefaultSizing,
+} from './engine';
+
+import * as strategies from './strategies';
+export { strategies };
+
 import * as viz from './viz';
 export { viz };
 export { plotPrice, plot, showTable, barRows, displayHtml, displayFigure, inNotebook } from './viz';

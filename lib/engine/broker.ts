@@ -13,7 +13,8 @@
 import { StratlabError } from '../core/errors';
 import type { Bars } from '../core/bars';
 import { floorDiv } from './sizing';
-import type { CloseOptions, DefaultSizing, ExitReason, FillMode, Order, OrderOptions, OrderReason, StopSpec, Trade } from './types';
+import { EXIT, OrderLog, REASON, STATUS, TradeLog } from './log';
+import type { CloseOptions, DefaultSizing, FillMode, OrderOptions, StopSpec } from './types';
 
 export interface BrokerConfig {
   cash: number;
@@ -29,7 +30,6 @@ interface Lot {
   units: number; // signed: > 0 long, < 0 short
   entryPrice: number;
   entryBar: number;
-  entryTime: number;
   commission: number; // entry commission not yet assigned to a trade
   stopLoss: number; // NaN: none
   takeProfit: number;
@@ -59,12 +59,14 @@ export class Broker {
   /** Net units held (signed). */
   units = 0;
   readonly lots: Lot[] = [];
-  readonly orders: Order[] = [];
-  readonly trades: Trade[] = [];
+  readonly trades = new TradeLog();
+  readonly orders = new OrderLog();
   cappedOrders = 0;
   private pending: PendingOrder[] = [];
   private stops = false;
+  private readonly spare: Lot[] = []; // closed lots, reused so a long run does not churn the GC
   private readonly halfSpread: number;
+  private readonly closeFill: boolean;
 
   constructor(
     private readonly bars: Bars,
@@ -73,6 +75,7 @@ export class Broker {
   ) {
     this.cash = cfg.cash;
     this.halfSpread = cfg.spread / 2;
+    this.closeFill = cfg.fill === 'close';
   }
 
   get pendingCount(): number {
@@ -86,18 +89,20 @@ export class Broker {
   // ---- orders from the strategy -------------------------------------------------------------
 
   submit(kind: 'buy' | 'sell', opts: OrderOptions | undefined, bar: number): void {
-    const order: PendingOrder = {
-      kind, bar, sizing: sizingOf(opts, this.cfg), closeUnits: NaN, closeFraction: NaN,
-      stopLoss: null, takeProfit: null, tag: opts?.tag ?? null,
-    };
+    const sizing = opts ? sizingOf(opts, this.cfg) : this.cfg.sizing;
+    let stopLoss: StopLevel | null = null, takeProfit: StopLevel | null = null, tag: string | null = null;
     if (opts) {
-      if (opts.stopLoss !== undefined) order.stopLoss = this.resolveStop(opts.stopLoss, 'stopLoss', bar);
-      if (opts.takeProfit !== undefined) order.takeProfit = this.resolveStop(opts.takeProfit, 'takeProfit', bar);
-      if (!this.cfg.fractional && 'units' in order.sizing! && !Number.isInteger((order.sizing as { units: number }).units)) {
+      if (opts.stopLoss !== undefined) stopLoss = this.resolveStop(opts.stopLoss, 'stopLoss', bar);
+      if (opts.takeProfit !== undefined) takeProfit = this.resolveStop(opts.takeProfit, 'takeProfit', bar);
+      if (!this.cfg.fractional && opts.units !== undefined && !Number.isInteger(opts.units)) {
         throw new StratlabError('BAD_ARGUMENT', `${kind}({ units: ${opts.units} }): whole units only (ask the engine for .fractional() to trade fractions)`);
       }
+      tag = opts.tag ?? null;
     }
-    this.enqueue(order);
+    const dir = kind === 'buy' ? 1 : -1;
+    // fill('close') fills now, at this bar's close: nothing to queue.
+    if (this.closeFill) this.trade(dir, sizing, stopLoss, takeProfit, tag, bar, bar, this.bars.close[bar]);
+    else this.pending.push({ kind, bar, sizing, closeUnits: NaN, closeFraction: NaN, stopLoss, takeProfit, tag });
   }
 
   submitClose(opts: CloseOptions | undefined, bar: number): void {
@@ -113,12 +118,9 @@ export class Broker {
         fraction = opts.fraction;
       }
     }
-    this.enqueue({ kind: 'close', bar, sizing: null, closeUnits: units, closeFraction: fraction, stopLoss: null, takeProfit: null, tag: opts?.tag ?? null });
-  }
-
-  private enqueue(order: PendingOrder): void {
-    if (this.cfg.fill === 'close') this.execute(order, order.bar, this.bars.close[order.bar]);
-    else this.pending.push(order);
+    const tag = opts?.tag ?? null;
+    if (this.closeFill) this.reduce(units, fraction, tag, bar, bar, this.bars.close[bar]);
+    else this.pending.push({ kind: 'close', bar, sizing: null, closeUnits: units, closeFraction: fraction, stopLoss: null, takeProfit: null, tag });
   }
 
   /** next_open: the orders placed at the previous bar fill at this bar's open, in the order placed. */
@@ -126,45 +128,43 @@ export class Broker {
     const queue = this.pending;
     this.pending = [];
     const open = this.bars.open[bar];
-    for (const order of queue) this.execute(order, bar, open);
+    for (const o of queue) {
+      if (o.kind === 'close') this.reduce(o.closeUnits, o.closeFraction, o.tag, o.bar, bar, open);
+      else this.trade(o.kind === 'buy' ? 1 : -1, o.sizing!, o.stopLoss, o.takeProfit, o.tag, o.bar, bar, open);
+    }
   }
 
   /** Orders still waiting after the last bar have no bar to fill at. */
   cancelPending(): void {
-    for (const order of this.pending) {
-      this.record(order.kind === 'sell' || (order.kind === 'close' && this.units > 0) ? 'sell' : 'buy', order.kind === 'close' ? 'exit' : 'entry',
-        'cancelled', order.bar, -1, 0, 0, NaN, NaN, 0, false, 'placed at the last bar: no later bar to fill at', order.tag);
+    for (const o of this.pending) {
+      const side = o.kind === 'buy' ? 1 : o.kind === 'sell' ? -1 : this.units > 0 ? -1 : 1;
+      const k = this.orders.push(side, o.kind === 'close' ? REASON.exit : REASON.entry, STATUS.cancelled, o.bar, -1, 0, 0, NaN, NaN, 0, false, o.tag);
+      this.orders.notes.set(k, 'placed at the last bar: no later bar to fill at');
     }
     this.pending = [];
   }
 
-  private execute(order: PendingOrder, bar: number, price: number): void {
-    if (order.kind === 'close') {
-      const held = Math.abs(this.units);
-      if (held === 0) return; // nothing to close: not an order
-      let qty = held;
-      if (order.closeUnits === order.closeUnits) qty = Math.min(held, order.closeUnits);
-      else if (order.closeFraction === order.closeFraction) qty = this.cfg.fractional ? held * order.closeFraction : Math.round(held * order.closeFraction);
-      if (qty > 0) this.closeUnits(qty, order.bar, bar, price, 'signal', 'exit', order.tag);
-      return;
-    }
-    const dir = order.kind === 'buy' ? 1 : -1;
-    if (this.units * dir < 0) this.closeUnits(Math.abs(this.units), order.bar, bar, price, 'signal', 'exit', order.tag);
-    this.open(order, dir, bar, price);
+  /** close(): all of the position, or `units`, or a `fraction` of it. Closing nothing is not an order. */
+  private reduce(units: number, fraction: number, tag: string | null, placedBar: number, bar: number, price: number): void {
+    const held = Math.abs(this.units);
+    if (held === 0) return;
+    let qty = held;
+    if (units === units) qty = Math.min(held, units);
+    else if (fraction === fraction) qty = this.cfg.fractional ? held * fraction : Math.round(held * fraction);
+    if (qty > 0) this.closeUnits(qty, placedBar, bar, price, EXIT.signal, REASON.exit, tag);
   }
 
-  private open(order: PendingOrder, dir: number, bar: number, price: number): void {
+  /** buy (dir 1) or sell (dir −1): close an opposite position first, then open or add. */
+  private trade(dir: number, sizing: DefaultSizing, sl: StopLevel | null, tp: StopLevel | null, tag: string | null, placedBar: number, bar: number, price: number): void {
+    if (this.units * dir < 0) this.closeUnits(Math.abs(this.units), placedBar, bar, price, EXIT.signal, REASON.exit, tag);
     const c = this.cfg.commission;
     const fillPrice = price * (1 + dir * this.halfSpread);
     const equity = this.equityAt(price);
     const unitCost = fillPrice * (1 + c);
-    const sizing = order.sizing!;
     let requested: number;
     if ('fraction' in sizing) requested = this.wholeOr(sizing.fraction * equity, unitCost);
     else if ('cash' in sizing) requested = this.wholeOr(sizing.cash, unitCost);
     else requested = sizing.units;
-    const side = dir > 0 ? 'buy' : 'sell';
-    const reason: OrderReason = 'entry';
     // 1× leverage: the position's value at the fill price plus this order's commission stays within equity.
     const room = equity - Math.abs(this.units) * fillPrice;
     const max = room > 0 ? this.wholeOr(room, unitCost) : 0;
@@ -175,22 +175,25 @@ export class Broker {
       this.cappedOrders++;
     }
     if (!(units > 0)) {
-      const note = capped ? 'rejected: 1x leverage leaves no room for another unit' : requested > 0 ? 'rejected' : 'rejected: equity does not cover one unit';
-      this.record(side, reason, 'rejected', order.bar, -1, requested, 0, price, fillPrice, 0, capped, note, order.tag);
+      const k = this.orders.push(dir, REASON.entry, STATUS.rejected, placedBar, -1, requested, 0, price, fillPrice, 0, capped, tag);
+      this.orders.notes.set(k, capped ? 'rejected: 1x leverage leaves no room for another unit' : 'rejected: equity does not cover one unit');
       return;
     }
     const commission = c * units * fillPrice;
     this.cash -= dir * units * fillPrice + commission;
     this.units += dir * units;
-    const time = this.bars.time[bar];
-    this.lots.push({
-      units: dir * units, entryPrice: fillPrice, entryBar: bar, entryTime: time, commission,
-      stopLoss: levelFor(order.stopLoss, dir, fillPrice, true),
-      takeProfit: levelFor(order.takeProfit, dir, fillPrice, false),
-      tag: order.tag,
-    });
-    if (order.stopLoss || order.takeProfit) this.stops = true;
-    this.record(side, reason, 'filled', order.bar, bar, requested, units, price, fillPrice, commission, capped, capped ? `cut from ${requested} units by the 1x leverage cap` : null, order.tag);
+    const lot = this.spare.pop() ?? ({} as Lot);
+    lot.units = dir * units;
+    lot.entryPrice = fillPrice;
+    lot.entryBar = bar;
+    lot.commission = commission;
+    lot.stopLoss = levelFor(sl, dir, fillPrice, true);
+    lot.takeProfit = levelFor(tp, dir, fillPrice, false);
+    lot.tag = tag;
+    this.lots.push(lot);
+    if (sl || tp) this.stops = true;
+    const k = this.orders.push(dir, REASON.entry, STATUS.filled, placedBar, bar, requested, units, price, fillPrice, commission, capped, tag);
+    if (capped) this.orders.notes.set(k, `cut from ${requested} units by the 1x leverage cap`);
   }
 
   private wholeOr(amount: number, unitCost: number): number {
@@ -200,7 +203,7 @@ export class Broker {
   // ---- exits ---------------------------------------------------------------------------------
 
   /** Closes `qty` units of the position, oldest lots first, at `price` (before the spread). */
-  private closeUnits(qty: number, placedBar: number, bar: number, price: number, why: ExitReason, reason: OrderReason, tag: string | null): void {
+  private closeUnits(qty: number, placedBar: number, bar: number, price: number, why: number, reason: number, tag: string | null): void {
     const long = this.units > 0;
     const fillPrice = price * (1 + (long ? -1 : 1) * this.halfSpread);
     const all = qty >= Math.abs(this.units);
@@ -210,16 +213,15 @@ export class Broker {
       const size = Math.abs(lot.units);
       const take = all ? size : Math.min(size, left);
       commission += this.settle(lot, take, bar, fillPrice, why);
-      if (take >= size) this.lots.shift();
+      if (take >= size) this.spare.push(this.lots.shift()!);
       left -= take;
     }
-    this.units = this.lots.reduce((s, l) => s + l.units, 0);
-    if (!this.lots.some((l) => l.stopLoss === l.stopLoss || l.takeProfit === l.takeProfit)) this.stops = false;
-    this.record(long ? 'sell' : 'buy', reason, 'filled', placedBar, bar, qty, qty, price, fillPrice, commission, false, null, tag);
+    this.afterExit();
+    this.orders.push(long ? -1 : 1, reason, STATUS.filled, placedBar, bar, qty, qty, price, fillPrice, commission, false, tag);
   }
 
   /** Books the exit of `take` units of `lot` as a trade; returns the exit commission. */
-  private settle(lot: Lot, take: number, bar: number, fillPrice: number, why: ExitReason): number {
+  private settle(lot: Lot, take: number, bar: number, fillPrice: number, why: number): number {
     const size = Math.abs(lot.units);
     const sign = lot.units > 0 ? 1 : -1;
     const entryCommission = take >= size ? lot.commission : lot.commission * (take / size);
@@ -230,26 +232,18 @@ export class Broker {
       lot.units -= sign * take;
       lot.commission -= entryCommission;
     }
-    this.trades.push({
-      symbol: this.bars.symbol,
-      side: sign > 0 ? 'long' : 'short',
-      units: take,
-      entryBar: lot.entryBar,
-      exitBar: bar,
-      entryTime: lot.entryTime,
-      exitTime: this.bars.time[bar],
-      entryPrice: lot.entryPrice,
-      exitPrice: fillPrice,
-      pnl,
-      returnPct: (pnl / (take * lot.entryPrice)) * 100,
-      commission: entryCommission + exitCommission,
-      barsHeld: bar - lot.entryBar,
-      exitReason: why,
-      stopLoss: lot.stopLoss === lot.stopLoss ? lot.stopLoss : null,
-      takeProfit: lot.takeProfit === lot.takeProfit ? lot.takeProfit : null,
-      tag: lot.tag,
-    });
+    this.trades.push(sign, take, lot.entryBar, bar, lot.entryPrice, fillPrice, pnl, entryCommission + exitCommission, why, lot.stopLoss, lot.takeProfit, lot.tag);
     return exitCommission;
+  }
+
+  private afterExit(): void {
+    let units = 0, stops = false;
+    for (const lot of this.lots) {
+      units += lot.units;
+      if (lot.stopLoss === lot.stopLoss || lot.takeProfit === lot.takeProfit) stops = true;
+    }
+    this.units = units;
+    this.stops = stops;
   }
 
   /**
@@ -260,25 +254,24 @@ export class Broker {
   checkStops(bar: number): void {
     if (!this.stops) return;
     const o = this.bars.open[bar], h = this.bars.high[bar], l = this.bars.low[bar];
-    const enteredAtClose = this.cfg.fill === 'close';
     for (let k = 0; k < this.lots.length; ) {
       const lot = this.lots[k];
-      if (enteredAtClose && lot.entryBar === bar) {
+      if (this.closeFill && lot.entryBar === bar) {
         k++;
         continue;
       }
       const sl = lot.stopLoss, tp = lot.takeProfit;
-      let price = NaN, why: ExitReason = 'stopLoss';
+      let price = NaN, why: number = EXIT.stopLoss;
       if (lot.units > 0) {
         if (o <= sl) price = o;
-        else if (o >= tp) (price = o), (why = 'takeProfit');
+        else if (o >= tp) (price = o), (why = EXIT.takeProfit);
         else if (l <= sl) price = sl;
-        else if (h >= tp) (price = tp), (why = 'takeProfit');
+        else if (h >= tp) (price = tp), (why = EXIT.takeProfit);
       } else {
         if (o >= sl) price = o;
-        else if (o <= tp) (price = o), (why = 'takeProfit');
+        else if (o <= tp) (price = o), (why = EXIT.takeProfit);
         else if (h >= sl) price = sl;
-        else if (l <= tp) (price = tp), (why = 'takeProfit');
+        else if (l <= tp) (price = tp), (why = EXIT.takeProfit);
       }
       if (price !== price) {
         k++;
@@ -286,40 +279,22 @@ export class Broker {
       }
       this.exitLot(k, bar, price, why);
     }
-    this.stops = this.lots.some((x) => x.stopLoss === x.stopLoss || x.takeProfit === x.takeProfit);
   }
 
-  private exitLot(k: number, bar: number, price: number, why: ExitReason): void {
+  private exitLot(k: number, bar: number, price: number, why: number): void {
     const lot = this.lots[k];
     const long = lot.units > 0;
     const fillPrice = price * (1 + (long ? -1 : 1) * this.halfSpread);
     const units = Math.abs(lot.units);
     const commission = this.settle(lot, units, bar, fillPrice, why);
-    this.lots.splice(k, 1);
-    this.units = this.lots.reduce((s, x) => s + x.units, 0);
-    this.record(long ? 'sell' : 'buy', why === 'takeProfit' ? 'takeProfit' : 'stopLoss', 'filled', bar, bar, units, units, price, fillPrice, commission, false, null, lot.tag);
+    this.spare.push(this.lots.splice(k, 1)[0]);
+    this.afterExit();
+    this.orders.push(long ? -1 : 1, why === EXIT.takeProfit ? REASON.takeProfit : REASON.stopLoss, STATUS.filled, bar, bar, units, units, price, fillPrice, commission, false, lot.tag);
   }
 
   /** After the last bar: whatever is still open is closed at `price`, and its trades say 'end'. */
   closeAll(bar: number, price: number): void {
-    if (this.units !== 0) this.closeUnits(Math.abs(this.units), bar, bar, price, 'end', 'end', null);
-  }
-
-  // ---- records ---------------------------------------------------------------------------------
-
-  private record(
-    side: 'buy' | 'sell', reason: OrderReason, status: Order['status'], bar: number, fillBar: number,
-    requestedUnits: number, units: number, basePrice: number, price: number, commission: number,
-    capped: boolean, note: string | null, tag: string | null,
-  ): void {
-    const time = this.bars.time;
-    this.orders.push({
-      id: this.orders.length + 1, side, reason, status, bar, time: time[bar],
-      fillBar, fillTime: fillBar >= 0 ? time[fillBar] : NaN,
-      requestedUnits, units, basePrice, price, commission,
-      spreadCost: status === 'filled' ? units * Math.abs(price - basePrice) : 0,
-      capped, note, tag,
-    });
+    if (this.units !== 0) this.closeUnits(Math.abs(this.units), bar, bar, price, EXIT.end, REASON.end, null);
   }
 
   private resolveStop(spec: StopSpec, which: 'stopLoss' | 'takeProfit', bar: number): StopLevel {
@@ -355,8 +330,7 @@ function levelFor(level: StopLevel | null, dir: number, entry: number, isStop: b
   return entry * (1 + away * level.fraction);
 }
 
-function sizingOf(opts: OrderOptions | undefined, cfg: BrokerConfig): DefaultSizing {
-  if (!opts) return cfg.sizing;
+function sizingOf(opts: OrderOptions, cfg: BrokerConfig): DefaultSizing {
   const given = (opts.size !== undefined ? 1 : 0) + (opts.units !== undefined ? 1 : 0) + (opts.cash !== undefined ? 1 : 0);
   if (given > 1) throw new StratlabError('BAD_ARGUMENT', 'order: give one of size, units or cash');
   if (opts.size !== undefined) {

@@ -9,6 +9,7 @@ import { drawdownSeries } from '../metrics';
 import type { CalendarName } from '../metrics';
 import type { RegisteredIndicator } from './context';
 import { displayResult } from './display';
+import type { OrderLog, TradeLog } from './log';
 import type { DefaultSizing, FillMode, Order, Trade } from './types';
 
 /** Every scalar metric of a run: what a sweep scores and a tracker stores. */
@@ -68,8 +69,8 @@ export interface ResultInit {
   time: Float64Array;
   close: Float64Array;
   equity: Float64Array;
-  trades: Trade[];
-  orders: Order[];
+  trades: TradeLog;
+  orders: OrderLog;
   indicators: RegisteredIndicator[];
   bars: Bars;
   elapsedMs: number;
@@ -95,8 +96,11 @@ export class BacktestResult implements BacktestMetrics {
   /** Equity at each bar's close (after that bar's fills), aligned with `time`. */
   readonly equity: Float64Array;
   readonly time: Float64Array;
-  readonly trades: Trade[];
-  readonly orders: Order[];
+  /** Trades and orders as columns (typed arrays), as the run recorded them. */
+  readonly tradeLog: TradeLog;
+  readonly orderLog: OrderLog;
+  private tradeObjects?: Trade[];
+  private orderObjects?: Order[];
   /** Indicators the strategy registered in init, for charts. */
   readonly indicators: RegisteredIndicator[];
   /** The bars the run covered (for charts). */
@@ -143,8 +147,8 @@ export class BacktestResult implements BacktestMetrics {
     this.settings = init.settings;
     this.time = init.time;
     this.equity = init.equity;
-    this.trades = init.trades;
-    this.orders = init.orders;
+    this.tradeLog = init.trades;
+    this.orderLog = init.orders;
     this.indicators = init.indicators;
     this.bars = init.bars;
     this.elapsedMs = init.elapsedMs;
@@ -152,6 +156,16 @@ export class BacktestResult implements BacktestMetrics {
     this.start = init.time[0];
     this.end = init.time[init.time.length - 1];
     Object.assign(this, init.metrics);
+  }
+
+  /** Every round trip, oldest exit first (built on first use from tradeLog). */
+  get trades(): Trade[] {
+    return (this.tradeObjects ??= this.tradeLog.toObjects(this.symbol, this.time));
+  }
+
+  /** Every order: fills with their price and costs, and orders that were rejected or cancelled. */
+  get orders(): Order[] {
+    return (this.orderObjects ??= this.orderLog.toObjects(this.time));
   }
 
   /** The scalar metrics only, as a plain object. */

@@ -17,7 +17,7 @@ import { Broker } from './broker';
 import { BarContext, InitContext } from './context';
 import { BacktestResult, type BacktestMetrics } from './result';
 import type { Cursor } from './series';
-import { strategyName, type StrategyClass } from './strategy';
+import { strategyName, type Strategy, type StrategyClass } from './strategy';
 import type { DefaultSizing, FillMode } from './types';
 
 export interface RunSpec {
@@ -64,13 +64,7 @@ export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
   const nextOpen = spec.fill === 'next_open';
   let phase = 'onBar';
   try {
-    for (let i = 0; i < n; i++) {
-      cursor.i = i;
-      if (nextOpen && broker.pendingCount > 0) broker.fillPending(i);
-      broker.checkStops(i);
-      strategy.onBar(ctx);
-      equity[i] = broker.cash + broker.units * close[i];
-    }
+    simulate(strategy, ctx, broker, cursor, close, equity, nextOpen);
     phase = 'onEnd';
     strategy.onEnd(ctx);
   } catch (e) {
@@ -103,6 +97,19 @@ export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
   });
 }
 
+// The bar loop, in a function of its own so it stays optimised from one run to the next (inlined
+// into runBacktest it would be recompiled on the fly in every run).
+function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: Cursor, close: Float64Array, equity: Float64Array, nextOpen: boolean): void {
+  const n = close.length;
+  for (let i = 0; i < n; i++) {
+    cursor.i = i;
+    if (nextOpen && broker.pendingCount > 0) broker.fillPending(i);
+    broker.checkStops(i);
+    strategy.onBar(ctx);
+    equity[i] = broker.cash + broker.units * close[i];
+  }
+}
+
 function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: RunSpec, periodsPerYear: number): BacktestMetrics {
   const n = equity.length;
   const time = bars.time;
@@ -110,11 +117,6 @@ function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: 
   const dd = drawdownStats(equity, time);
   const ts = tradeStats(broker.trades);
   const years = (time[n - 1] - time[0]) / YEAR_MS;
-  let commission = 0, spreadCost = 0;
-  for (const o of broker.orders) {
-    commission += o.commission;
-    spreadCost += o.spreadCost;
-  }
   const finalEquity = equity[n - 1];
   return {
     initialCash: spec.cash,
@@ -133,8 +135,8 @@ function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: 
     buyAndHoldReturnPct: (bars.close[n - 1] / bars.close[0] - 1) * 100,
     tradesPerYear: years > 0 ? ts.totalTrades / years : 0,
     cappedOrders: broker.cappedOrders,
-    totalCommission: commission,
-    totalSpreadCost: spreadCost,
+    totalCommission: broker.orders.total('commission'),
+    totalSpreadCost: broker.orders.total('spreadCost'),
   };
 }
 

@@ -39,13 +39,16 @@ export function annualisation(time: ArrayLike<number>, calendar: CalendarOption 
 function inferCalendar(time: ArrayLike<number>, step: number): CalendarName {
   const n = time.length;
   if (n < 2) return 'equities';
-  let weekend = 0;
-  for (let i = 0; i < n; i++) {
-    const dow = new Date(time[i]).getUTCDay();
+  // A strided sample is plenty to tell the share of weekend bars.
+  const stride = Math.max(1, Math.floor(n / 20_000));
+  let weekend = 0, seen = 0;
+  for (let i = 0; i < n; i += stride) {
+    const dow = (Math.floor(time[i] / DAY) + 4) % 7; // 1970-01-01 was a Thursday (4)
     if (dow === 0 || dow === 6) weekend++;
+    seen++;
   }
   // 24/7 data has 2/7 ≈ 29 % of its bars on weekends; forex opens Sunday evening (≈ 2 %).
-  if (weekend / n > 0.15) return '24/7';
+  if (weekend / seen > 0.15) return '24/7';
   if (step < 0.8 * DAY && medianBarsPerDay(time) * step >= 20 * 3_600_000) return '24/5';
   return 'equities';
 }
@@ -53,8 +56,8 @@ function inferCalendar(time: ArrayLike<number>, step: number): CalendarName {
 function medianSpacing(time: ArrayLike<number>): number {
   const n = time.length;
   if (n < 2) return DAY;
-  // A strided sample keeps this cheap on millions of bars; the spacing is the same throughout.
-  const stride = Math.max(1, Math.floor((n - 1) / 4096));
+  // A strided sample of 512 gaps keeps this cheap at any length; the spacing is the same throughout.
+  const stride = Math.max(1, Math.floor((n - 1) / 512));
   const gaps: number[] = [];
   for (let i = 1; i < n; i += stride) gaps.push(time[i] - time[i - 1]);
   return median(gaps);
@@ -78,7 +81,7 @@ function medianBarsPerDay(time: ArrayLike<number>): number {
 }
 
 function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
+  const s = Float64Array.from(xs).sort(); // typed-array sort is numeric and far faster than a comparator
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

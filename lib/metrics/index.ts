@@ -5,4 +5,4 @@
 export { annualisation, type Annualisation, type CalendarName, type CalendarOption } from './calendar';
 export { drawdownSeries, drawdownStats, type DrawdownStats } from './drawdown';
 export { returnStats, cagr, type ReturnStats } from './returns';
-export { tradeStats, exposurePct, type TradeLike, type TradeStats } from './trades';
+export { tradeStats, tradeColumns, exposurePct, type TradeColumns, type TradeStats } from './trades';

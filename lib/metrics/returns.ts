@@ -17,17 +17,23 @@ export interface ReturnStats {
 export function returnStats(equity: ArrayLike<number>, time: ArrayLike<number>, periodsPerYear: number, riskFreeRate = 0): ReturnStats {
   const n = equity.length;
   const rf = riskFreeRate / periodsPerYear;
-  let count = 0, mean = 0, m2 = 0, down = 0;
+  const count = Math.max(0, n - 1);
+  // Two passes (mean, then squared deviations) keep the variance exact on a million nearly equal
+  // returns, and each pass is a loop of independent divisions the CPU can overlap.
+  let sum = 0, down = 0;
   for (let i = 1; i < n; i++) {
     const prev = equity[i - 1];
     const r = prev > 0 ? equity[i] / prev - 1 : 0;
-    // Welford's update keeps the variance exact on a million nearly equal returns.
-    count++;
-    const d = r - mean;
-    mean += d / count;
-    m2 += d * (r - mean);
+    sum += r;
     const ex = r - rf;
     if (ex < 0) down += ex * ex;
+  }
+  const mean = count ? sum / count : 0;
+  let m2 = 0;
+  for (let i = 1; i < n; i++) {
+    const prev = equity[i - 1];
+    const d = (prev > 0 ? equity[i] / prev - 1 : 0) - mean;
+    m2 += d * d;
   }
   const variance = count > 1 ? m2 / (count - 1) : 0;
   const std = Math.sqrt(variance);

@@ -1,12 +1,24 @@
-/** Statistics over closed trades. What a trade must carry is only its P&L, return and bars. */
+/** Statistics over closed trades, read from columns (one entry per trade). */
 
-export interface TradeLike {
+export interface TradeColumns {
+  length: number;
   /** Net P&L in cash, after spread and commission. */
-  pnl: number;
+  pnl: ArrayLike<number>;
   /** Net return in percent of the entry notional. */
-  returnPct: number;
-  entryBar: number;
-  exitBar: number;
+  returnPct: ArrayLike<number>;
+  entryBar: ArrayLike<number>;
+  exitBar: ArrayLike<number>;
+}
+
+/** Columns from trade objects, for callers that hold an array of them. */
+export function tradeColumns(trades: readonly { pnl: number; returnPct: number; entryBar: number; exitBar: number }[]): TradeColumns {
+  return {
+    length: trades.length,
+    pnl: trades.map((t) => t.pnl),
+    returnPct: trades.map((t) => t.returnPct),
+    entryBar: trades.map((t) => t.entryBar),
+    exitBar: trades.map((t) => t.exitBar),
+  };
 }
 
 export interface TradeStats {
@@ -32,29 +44,30 @@ export interface TradeStats {
   avgBarsHeld: number;
 }
 
-export function tradeStats(trades: readonly TradeLike[]): TradeStats {
-  const n = trades.length;
+export function tradeStats(t: TradeColumns): TradeStats {
+  const n = t.length;
   let wins = 0, losses = 0, grossProfit = 0, grossLoss = 0, retWins = 0, retLosses = 0;
   let best = -Infinity, worst = Infinity, sumRet = 0, sumPnl = 0, bars = 0;
-  for (const t of trades) {
-    if (t.pnl > 0) {
+  for (let k = 0; k < n; k++) {
+    const pnl = t.pnl[k], ret = t.returnPct[k];
+    if (pnl > 0) {
       wins++;
-      grossProfit += t.pnl;
-    } else if (t.pnl < 0) {
+      grossProfit += pnl;
+    } else if (pnl < 0) {
       losses++;
-      grossLoss -= t.pnl;
+      grossLoss -= pnl;
     }
-    if (t.returnPct > 0) retWins += t.returnPct;
-    else if (t.returnPct < 0) retLosses -= t.returnPct;
-    if (t.returnPct > best) best = t.returnPct;
-    if (t.returnPct < worst) worst = t.returnPct;
-    sumRet += t.returnPct;
-    sumPnl += t.pnl;
-    bars += t.exitBar - t.entryBar;
+    if (ret > 0) retWins += ret;
+    else if (ret < 0) retLosses -= ret;
+    if (ret > best) best = ret;
+    if (ret < worst) worst = ret;
+    sumRet += ret;
+    sumPnl += pnl;
+    bars += t.exitBar[k] - t.entryBar[k];
   }
   const expectancy = n ? sumPnl / n : 0;
   let ss = 0;
-  for (const t of trades) ss += (t.pnl - expectancy) ** 2;
+  for (let k = 0; k < n; k++) ss += (t.pnl[k] - expectancy) ** 2;
   const sd = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
   return {
     totalTrades: n,
@@ -80,19 +93,28 @@ function ratio(win: number, loss: number): number {
 }
 
 /** Percent of bars with a position open: every bar from a trade's entry bar to its exit bar, counted once. */
-export function exposurePct(trades: readonly TradeLike[], bars: number): number {
-  if (!bars) return 0;
-  // Trades are in exit order and never overlap more than a net position allows; a difference array
-  // counts their union in one pass whatever the overlap.
-  const diff = new Int32Array(bars + 1);
-  for (const t of trades) {
-    diff[t.entryBar]++;
-    diff[t.exitBar + 1]--;
+export function exposurePct(t: TradeColumns, bars: number): number {
+  const n = t.length;
+  if (!bars || !n) return 0;
+  // The union of [entryBar, exitBar] intervals, merged in order of entry. Trades are logged as they
+  // close, which is usually entry order already; sort an index only when it is not.
+  let order: ArrayLike<number> | null = null;
+  for (let k = 1; k < n; k++) {
+    if (t.entryBar[k] < t.entryBar[k - 1]) {
+      order = Array.from({ length: n }, (_, i) => i).sort((a, b) => t.entryBar[a] - t.entryBar[b]);
+      break;
+    }
   }
-  let open = 0, covered = 0;
-  for (let i = 0; i < bars; i++) {
-    open += diff[i];
-    if (open > 0) covered++;
+  const at = (k: number) => (order ? order[k] : k);
+  let covered = 0, start = t.entryBar[at(0)], end = t.exitBar[at(0)];
+  for (let k = 1; k < n; k++) {
+    const s = t.entryBar[at(k)], e = t.exitBar[at(k)];
+    if (s > end) {
+      covered += end - start + 1;
+      start = s;
+      end = e;
+    } else if (e > end) end = e;
   }
+  covered += end - start + 1;
   return (covered / bars) * 100;
 }

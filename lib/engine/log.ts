@@ -1,0 +1,189 @@
+/**
+ * Trades and orders recorded as growable typed-array columns while a run goes: no object per fill
+ * in the hot path. BacktestResult turns them into objects (`res.trades`, `res.orders`) only when
+ * asked; metrics read the columns directly.
+ */
+import type { ExitReason, Order, OrderReason, OrderStatus, Trade } from './types';
+
+const EXIT_REASONS: readonly ExitReason[] = ['signal', 'stopLoss', 'takeProfit', 'end'];
+const ORDER_REASONS: readonly OrderReason[] = ['entry', 'exit', 'stopLoss', 'takeProfit', 'end'];
+const STATUSES: readonly OrderStatus[] = ['filled', 'rejected', 'cancelled'];
+
+export const EXIT = { signal: 0, stopLoss: 1, takeProfit: 2, end: 3 } as const;
+export const REASON = { entry: 0, exit: 1, stopLoss: 2, takeProfit: 3, end: 4 } as const;
+export const STATUS = { filled: 0, rejected: 1, cancelled: 2 } as const;
+
+function grow(a: Float64Array, cap: number): Float64Array {
+  const b = new Float64Array(cap);
+  b.set(a);
+  return b;
+}
+
+export class TradeLog {
+  length = 0;
+  side: Float64Array = new Float64Array(16); // +1 long, −1 short
+  units: Float64Array = new Float64Array(16);
+  entryBar: Float64Array = new Float64Array(16);
+  exitBar: Float64Array = new Float64Array(16);
+  entryPrice: Float64Array = new Float64Array(16);
+  exitPrice: Float64Array = new Float64Array(16);
+  pnl: Float64Array = new Float64Array(16);
+  returnPct: Float64Array = new Float64Array(16);
+  commission: Float64Array = new Float64Array(16);
+  exitReason: Float64Array = new Float64Array(16);
+  stopLoss: Float64Array = new Float64Array(16); // NaN: none
+  takeProfit: Float64Array = new Float64Array(16);
+  readonly tags: (string | null)[] = [];
+
+  push(side: number, units: number, entryBar: number, exitBar: number, entryPrice: number, exitPrice: number, pnl: number,
+    commission: number, exitReason: number, stopLoss: number, takeProfit: number, tag: string | null): void {
+    const k = this.length;
+    if (k === this.side.length) this.grow(k * 2);
+    this.side[k] = side;
+    this.units[k] = units;
+    this.entryBar[k] = entryBar;
+    this.exitBar[k] = exitBar;
+    this.entryPrice[k] = entryPrice;
+    this.exitPrice[k] = exitPrice;
+    this.pnl[k] = pnl;
+    this.returnPct[k] = (pnl / (units * entryPrice)) * 100;
+    this.commission[k] = commission;
+    this.exitReason[k] = exitReason;
+    this.stopLoss[k] = stopLoss;
+    this.takeProfit[k] = takeProfit;
+    this.tags.push(tag);
+    this.length = k + 1;
+  }
+
+  private grow(cap: number): void {
+    this.side = grow(this.side, cap);
+    this.units = grow(this.units, cap);
+    this.entryBar = grow(this.entryBar, cap);
+    this.exitBar = grow(this.exitBar, cap);
+    this.entryPrice = grow(this.entryPrice, cap);
+    this.exitPrice = grow(this.exitPrice, cap);
+    this.pnl = grow(this.pnl, cap);
+    this.returnPct = grow(this.returnPct, cap);
+    this.commission = grow(this.commission, cap);
+    this.exitReason = grow(this.exitReason, cap);
+    this.stopLoss = grow(this.stopLoss, cap);
+    this.takeProfit = grow(this.takeProfit, cap);
+  }
+
+  toObjects(symbol: string, time: Float64Array): Trade[] {
+    const out: Trade[] = new Array(this.length);
+    for (let k = 0; k < this.length; k++) {
+      const sl = this.stopLoss[k], tp = this.takeProfit[k];
+      out[k] = {
+        symbol,
+        side: this.side[k] > 0 ? 'long' : 'short',
+        units: this.units[k],
+        entryBar: this.entryBar[k],
+        exitBar: this.exitBar[k],
+        entryTime: time[this.entryBar[k]],
+        exitTime: time[this.exitBar[k]],
+        entryPrice: this.entryPrice[k],
+        exitPrice: this.exitPrice[k],
+        pnl: this.pnl[k],
+        returnPct: this.returnPct[k],
+        commission: this.commission[k],
+        barsHeld: this.exitBar[k] - this.entryBar[k],
+        exitReason: EXIT_REASONS[this.exitReason[k]],
+        stopLoss: sl === sl ? sl : null,
+        takeProfit: tp === tp ? tp : null,
+        tag: this.tags[k],
+      };
+    }
+    return out;
+  }
+}
+
+export class OrderLog {
+  length = 0;
+  side: Float64Array = new Float64Array(16); // +1 buy, −1 sell
+  reason: Float64Array = new Float64Array(16);
+  status: Float64Array = new Float64Array(16);
+  bar: Float64Array = new Float64Array(16);
+  fillBar: Float64Array = new Float64Array(16);
+  requestedUnits: Float64Array = new Float64Array(16);
+  units: Float64Array = new Float64Array(16);
+  basePrice: Float64Array = new Float64Array(16);
+  price: Float64Array = new Float64Array(16);
+  commission: Float64Array = new Float64Array(16);
+  capped: Float64Array = new Float64Array(16);
+  readonly tags: (string | null)[] = [];
+  /** Why an order did not fill in full, by order index; rare, so a map. */
+  readonly notes = new Map<number, string>();
+
+  push(side: number, reason: number, status: number, bar: number, fillBar: number, requestedUnits: number, units: number,
+    basePrice: number, price: number, commission: number, capped: boolean, tag: string | null): number {
+    const k = this.length;
+    if (k === this.side.length) this.grow(k * 2);
+    this.side[k] = side;
+    this.reason[k] = reason;
+    this.status[k] = status;
+    this.bar[k] = bar;
+    this.fillBar[k] = fillBar;
+    this.requestedUnits[k] = requestedUnits;
+    this.units[k] = units;
+    this.basePrice[k] = basePrice;
+    this.price[k] = price;
+    this.commission[k] = commission;
+    this.capped[k] = capped ? 1 : 0;
+    this.tags.push(tag);
+    this.length = k + 1;
+    return k;
+  }
+
+  /** Sum of a column over the filled orders. */
+  total(column: 'commission' | 'spreadCost'): number {
+    let s = 0;
+    for (let k = 0; k < this.length; k++) {
+      if (this.status[k] !== STATUS.filled) continue;
+      s += column === 'commission' ? this.commission[k] : this.units[k] * Math.abs(this.price[k] - this.basePrice[k]);
+    }
+    return s;
+  }
+
+  private grow(cap: number): void {
+    this.side = grow(this.side, cap);
+    this.reason = grow(this.reason, cap);
+    this.status = grow(this.status, cap);
+    this.bar = grow(this.bar, cap);
+    this.fillBar = grow(this.fillBar, cap);
+    this.requestedUnits = grow(this.requestedUnits, cap);
+    this.units = grow(this.units, cap);
+    this.basePrice = grow(this.basePrice, cap);
+    this.price = grow(this.price, cap);
+    this.commission = grow(this.commission, cap);
+    this.capped = grow(this.capped, cap);
+  }
+
+  toObjects(time: Float64Array): Order[] {
+    const out: Order[] = new Array(this.length);
+    for (let k = 0; k < this.length; k++) {
+      const filled = this.status[k] === STATUS.filled;
+      const fillBar = this.fillBar[k];
+      out[k] = {
+        id: k + 1,
+        side: this.side[k] > 0 ? 'buy' : 'sell',
+        reason: ORDER_REASONS[this.reason[k]],
+        status: STATUSES[this.status[k]],
+        bar: this.bar[k],
+        time: time[this.bar[k]],
+        fillBar,
+        fillTime: fillBar >= 0 ? time[fillBar] : NaN,
+        requestedUnits: this.requestedUnits[k],
+        units: this.units[k],
+        basePrice: this.basePrice[k],
+        price: this.price[k],
+        commission: this.commission[k],
+        spreadCost: filled ? this.units[k] * Math.abs(this.price[k] - this.basePrice[k]) : 0,
+        capped: this.capped[k] === 1,
+        note: this.notes.get(k) ?? null,
+        tag: this.tags[k],
+      };
+    }
+    return out;
+  }
+}
