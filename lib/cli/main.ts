@@ -1,11 +1,12 @@
 import { StratlabError } from '../core/errors';
 import { helpText, parseCommandArgs, type CliIO, type CommandSpec } from './args';
+import { backtest } from './commands/backtest';
 import { dataInspect } from './commands/data-inspect';
 import { demo } from './commands/demo';
 import { notebookExecute } from './commands/notebook-execute';
 
 /** Commands by their words; two-word commands ('data inspect') are looked up first. */
-const COMMANDS: CommandSpec[] = [dataInspect, notebookExecute, demo];
+const COMMANDS: CommandSpec[] = [dataInspect, backtest, notebookExecute, demo];
 
 function version(): string {
   return (require('../../package.json') as { version: string }).version;
