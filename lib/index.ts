@@ -16,8 +16,8 @@ export {
   METRIC_KEYS, parseParams, parameterDefaults, runBacktest, checkLookahead, equityFigure, drawdownFigure, tradesFigure,
 } from './engine';
 export type {
-  StrategyClass, BarView, PositionView, PlotMode, RegisteredIndicator, BacktestMetrics, RunSettings, RunSpec,
-  ResultJsonOptions, LookaheadReport, Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side,
+  StrategyClass, BarView, PositionView, PlotMode, RegisteredIndicator, IndicatorOptions, BacktestMetrics, RunSettings, RunSpec,
+  ResultJsonOptions, DisplayOptions, LookaheadReport, Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side,
   ExitReason, OrderReason, OrderStatus, DefaultSizing,
 } from './engine';
 

@@ -327,7 +327,7 @@ describe('the builder', () => {
     expect(() => b.run()).toThrow(/no strategy/);
     expect(() => b.strategy(SmaCross, { fsat: 5 } as never)).toThrow("SmaCross has no parameter 'fsat'. Did you mean 'fast'?");
     expect(() => b.strategy(SmaCross, { fast: 'ten' } as never)).toThrow('SmaCross: fast: expected number, got "ten"');
-    expect(() => b.strategy(SmaCross, { fast: 40 })).toThrow(/SmaCross: fast: fast must be shorter than slow/);
+    expect(() => b.strategy(SmaCross, { fast: 40 })).toThrow('SmaCross: fast must be shorter than slow');
   });
 
   it('runs over a date window only', async () => {

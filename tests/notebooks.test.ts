@@ -79,6 +79,42 @@ describe('notebooks in a real kernel', () => {
     expect(text).toMatch(/error: .*row \d+/);
   });
 
+  it('02-backtest shows the summary and charts, reproduces backtesting.py and runs a custom strategy', () => {
+    const nb = readNotebook(path.join(out, '02-backtest.ipynb'));
+    const html = htmlOutputs(nb);
+    const plain = outputs(nb).map((o) => String((o.data as Record<string, string> | undefined)?.['text/plain'] ?? '')).join('\n');
+    const text = outputs(nb).map((o) => String(o.text ?? '')).join('');
+    // res.display(): the summary table, then equity vs buy & hold, drawdown and trades charts, for SmaCross and RsiReversion.
+    expect(html.filter((h) => h.includes('<table') && h.includes('Final equity')).length).toBe(2);
+    expect(html.some((h) => h.includes('SmaCross — GOOG 1d') && h.includes('63,311.35'))).toBe(true);
+    const charts = html.filter((h) => h.includes('Plotly.newPlot'));
+    expect(charts.length).toBeGreaterThanOrEqual(6);
+    for (const title of ['Equity: SmaCross vs buy & hold, GOOG 1d', 'Drawdown (max -45.69 %)', 'SmaCross on GOOG 1d: trades', 'Equity: RsiReversion vs buy & hold', 'RsiReversion on GOOG 1d: trades']) {
+      expect(plain).toContain(`[Plotly chart: ${title}`);
+    }
+    expect(charts.some((h) => h.includes('"name":"Long entry"') && h.includes('"name":"Short entry"') && h.includes('"name":"Exit"'))).toBe(true);
+    // plotly.js goes inline once, with the first chart; the rest reuse it.
+    expect(charts.filter((h) => /plotly\.js v\d/.test(h))).toHaveLength(1);
+    expect(html.join('')).not.toMatch(/<script[^>]+src=["']https?:/);
+    // backtesting.py's published figures, reproduced.
+    expect(text).toMatch(/stratlab:\s+66 trades, final equity 51,422\.99, return 414\.23 %, max drawdown -47\.98 %/);
+    // One base builder, four branches, and the base untouched.
+    expect(html.some((h) => h.includes("fill('next_open'), spread 0.0003") && h.includes("fill('close'), spread 0.001"))).toBe(true);
+    expect(text).toContain('the base is unchanged: (no strategy) on GOOG 1d: cash 10000, spread 0.0003');
+    // The custom strategy: trades, ATR stop-losses that fired, its own summary and its RSI panel.
+    const custom = text.match(/RsiReversion: (\d+) trades, return (-?[\d.]+) %.*stopLoss: (\d+)/);
+    expect(custom).not.toBeNull();
+    expect(Number(custom![1])).toBeGreaterThan(5);
+    expect(Number(custom![3])).toBeGreaterThan(0);
+    expect(html.some((h) => h.includes('RsiReversion — GOOG 1d') && h.includes('Final equity'))).toBe(true);
+    expect(charts.some((h) => h.includes('"name":"RSI(14)"') && h.includes('"yaxis":"y2"'))).toBe(true);
+    // Mistakes caught: a misspelled parameter with a suggestion, a bad value, a look-ahead.
+    expect(text).toContain("error: SmaCross has no parameter 'slwo'. Did you mean 'slow'?");
+    expect(text).toMatch(/error: RsiReversion: lower: .*100, got 130/);
+    expect(text).toContain('RsiReversion: RSI(14), SMA(200) causal on 8 prefixes: true');
+    expect(text).toMatch(/error: Peeking: indicator 'close tomorrow' at bar \d+ \(\d{4}-\d\d-\d\d\) is [\d.]+ on the full series but NaN/);
+  });
+
   it('imports stratlab from any folder of the project, type-checked by tslab', async () => {
     const dir = fs.mkdtempSync(path.join(ROOT, 'data', '.nbtest-'));
     try {

@@ -7,6 +7,13 @@ import { executeNotebook } from '../lib/notebook/execute';
 import { startJupyterServer } from '../lib/notebook/server';
 import { ROOT } from './helpers/paths';
 
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
 // Charts must draw with the network cut off, in the exported report and in classic Notebook:
 // plotly.js travels inline in the outputs, and the executor signs the notebook so Jupyter trusts it.
 describe('Plotly charts of the quick-start notebook, rendered in headless Chromium', () => {
@@ -20,10 +27,7 @@ describe('Plotly charts of the quick-start notebook, rendered in headless Chromi
       html: true,
     });
     htmlPath = res.htmlPath!;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -75,5 +79,63 @@ describe('Plotly charts of the quick-start notebook, rendered in headless Chromi
       await page.close();
       await server.stop();
     }
+  });
+});
+
+// result.display() in the backtesting tutorial: three charts per result (equity vs buy & hold, drawdown,
+// price with trades), drawn offline from the exported report.
+describe('Backtest charts of the backtesting notebook, rendered in headless Chromium', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-html-'));
+  let browser: Browser;
+  let htmlPath: string;
+
+  beforeAll(async () => {
+    const res = await executeNotebook(path.join(ROOT, 'notebooks', '02-backtest.ipynb'), {
+      output: path.join(out, '02.ipynb'),
+      html: true,
+    });
+    htmlPath = res.htmlPath!;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('draws the equity, drawdown and trades charts with legends and trade markers, with no network request', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const remote: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+      remote.push(url);
+      return route.abort();
+    });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${htmlPath}`);
+    const plots = page.locator('.stratlab-plot');
+    const count = await plots.count();
+    // Two results displayed (SmaCross and the custom RsiReversion), three charts each.
+    expect(count).toBe(6);
+    await page.waitForFunction((n) => document.querySelectorAll('.stratlab-plot .main-svg .cartesianlayer').length >= n, count, { timeout: 30_000 });
+    const titles = await page.locator('.stratlab-plot .gtitle').allTextContents();
+    expect(titles).toEqual([
+      'Equity: SmaCross vs buy & hold, GOOG 1d', 'Drawdown (max -45.69 %)', 'SmaCross on GOOG 1d: trades, last 1500 of 2148 bars',
+      'Equity: RsiReversion vs buy & hold, GOOG 1d', expect.stringMatching(/^Drawdown \(max -\d+\.\d\d %\)$/), 'RsiReversion on GOOG 1d: trades, last 1500 of 2148 bars',
+    ]);
+    const legend = async (i: number) => plots.nth(i).locator('.legend .traces .legendtext').allTextContents();
+    expect(await legend(0)).toEqual(['SmaCross', 'Buy & hold']);
+    expect(await legend(2)).toEqual(expect.arrayContaining(['GOOG', 'SMA(10)', 'SMA(30)', 'Long entry', 'Short entry', 'Exit']));
+    expect(await legend(5)).toEqual(expect.arrayContaining(['RSI(14)', 'Long entry', 'Exit']));
+    // Every chart has a titled y-axis; the trades charts draw their entry and exit markers.
+    for (let i = 0; i < count; i++) expect(await plots.nth(i).locator('.ytitle').count()).toBeGreaterThan(0);
+    const markers = await plots.nth(2).locator('.scatterlayer .trace .points path.point').count();
+    expect(markers).toBeGreaterThan(40);
+    await plots.nth(2).scrollIntoViewIfNeeded();
+    const shot = path.join(out, 'trades.png');
+    await plots.nth(2).screenshot({ path: shot });
+    expect(fs.statSync(shot).size).toBeGreaterThan(20_000);
+    expect(errors).toEqual([]);
+    expect(remote.filter((u) => /plotly|cdn/i.test(u))).toEqual([]);
   });
 });

@@ -63,7 +63,8 @@ export class Broker {
   readonly orders = new OrderLog();
   cappedOrders = 0;
   private pending: PendingOrder[] = [];
-  private stops = false;
+  /** True while a lot has a stop-loss or take-profit: the loop calls checkStops only then. */
+  stopsActive = false;
   private readonly spare: Lot[] = []; // closed lots, reused so a long run does not churn the GC
   private readonly halfSpread: number;
   private readonly closeFill: boolean;
@@ -191,7 +192,7 @@ export class Broker {
     lot.takeProfit = levelFor(tp, dir, fillPrice, false);
     lot.tag = tag;
     this.lots.push(lot);
-    if (sl || tp) this.stops = true;
+    if (sl || tp) this.stopsActive = true;
     const k = this.orders.push(dir, REASON.entry, STATUS.filled, placedBar, bar, requested, units, price, fillPrice, commission, capped, tag);
     if (capped) this.orders.notes.set(k, `cut from ${requested} units by the 1x leverage cap`);
   }
@@ -243,7 +244,7 @@ export class Broker {
       if (lot.stopLoss === lot.stopLoss || lot.takeProfit === lot.takeProfit) stops = true;
     }
     this.units = units;
-    this.stops = stops;
+    this.stopsActive = stops;
   }
 
   /**
@@ -252,7 +253,6 @@ export class Broker {
    * this bar's close are not checked until the next bar.
    */
   checkStops(bar: number): void {
-    if (!this.stops) return;
     const o = this.bars.open[bar], h = this.bars.high[bar], l = this.bars.low[bar];
     for (let k = 0; k < this.lots.length; ) {
       const lot = this.lots[k];

@@ -4,6 +4,7 @@
  * bar, and trades through buy / sell / close.
  */
 import type { Bars } from '../core/bars';
+import { StratlabError } from '../core/errors';
 import type { Broker } from './broker';
 import { Series, type Cursor } from './series';
 import type { CloseOptions, OrderOptions, Side } from './types';
@@ -15,6 +16,20 @@ export interface RegisteredIndicator {
   name: string;
   values: Float64Array;
   plot: PlotMode;
+  /** Horizontal guide lines for its panel, e.g. [30, 70]. */
+  levels?: number[];
+  /** Panel shared with other indicators of the same panel name. */
+  panel?: string;
+}
+
+export interface IndicatorOptions {
+  name?: string;
+  /** How result.display() draws it: over the price, in its own panel, or not ('auto': over the price when its values lie in the price range). */
+  plot?: PlotMode;
+  /** Guide lines for its panel, e.g. [30, 70] for an RSI. */
+  levels?: number[];
+  /** Draw it in the panel of this name, shared with other indicators that give the same one. */
+  panel?: string;
 }
 
 export class InitContext {
@@ -42,16 +57,18 @@ export class InitContext {
   }
 
   /**
-   * Registers a precomputed indicator and returns its bounded Series for onBar. `plot` says how
-   * result.display() draws it: over the price, in its own panel, or not ('auto': over the price
-   * when its values lie in the price range).
+   * Registers a precomputed indicator and returns its bounded Series for onBar:
+   * `ctx.indicator(values, 'SMA 20')`, `ctx.indicator(values, 'RSI', 'panel')` or
+   * `ctx.indicator(values, { name: 'RSI', plot: 'panel', levels: [30, 70] })`.
    */
-  indicator(values: ArrayLike<number>, name = `indicator ${this.indicators.length + 1}`, plot: PlotMode = 'auto'): Series {
+  indicator(values: ArrayLike<number>, nameOrOptions?: string | IndicatorOptions, plot?: PlotMode): Series {
+    const opts: IndicatorOptions = typeof nameOrOptions === 'object' && nameOrOptions !== null ? nameOrOptions : { name: nameOrOptions, plot };
+    const name = opts.name ?? `indicator ${this.indicators.length + 1}`;
     const arr = values instanceof Float64Array ? values : Float64Array.from(values);
     if (arr.length !== this.length) {
-      throw new RangeError(`indicator '${name}': has ${arr.length} values for ${this.length} bars`);
+      throw new StratlabError('BAD_ARGUMENT', `indicator '${name}': has ${arr.length} values for ${this.length} bars`);
     }
-    this.indicators.push({ name, values: arr, plot });
+    this.indicators.push({ name, values: arr, plot: opts.plot ?? (opts.panel ? 'panel' : 'auto'), levels: opts.levels, panel: opts.panel });
     return new Series(arr, this.cursor, name);
   }
 

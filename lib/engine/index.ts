@@ -2,8 +2,9 @@
 export { engine, Engine, ENGINE_DEFAULTS } from './builder';
 export { Strategy, parseParams, parameterDefaults, strategyName, type StrategyClass } from './strategy';
 export { Series, crossover, crossunder } from './series';
-export { InitContext, BarContext, type BarView, type PositionView, type PlotMode, type RegisteredIndicator } from './context';
+export { InitContext, BarContext, type BarView, type PositionView, type PlotMode, type RegisteredIndicator, type IndicatorOptions } from './context';
 export { BacktestResult, METRIC_KEYS, type BacktestMetrics, type RunSettings, type ResultJsonOptions } from './result';
+export type { DisplayOptions } from './display';
 export { runBacktest, type RunSpec } from './run';
 export { checkLookahead, type LookaheadReport } from './lookahead';
 export { equityFigure, drawdownFigure, tradesFigure } from './figures';

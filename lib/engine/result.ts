@@ -8,7 +8,7 @@ import { formatTime } from '../data/timestamps';
 import { drawdownSeries } from '../metrics';
 import type { CalendarName } from '../metrics';
 import type { RegisteredIndicator } from './context';
-import { displayResult } from './display';
+import { displayResult, type DisplayOptions } from './display';
 import type { OrderLog, TradeLog } from './log';
 import type { DefaultSizing, FillMode, Order, Trade } from './types';
 
@@ -201,7 +201,7 @@ export class BacktestResult implements BacktestMetrics {
     const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     const s = this.settings;
     return [
-      ['Strategy', `${this.strategy} ${JSON.stringify(this.params)}`],
+      ['Strategy', `${this.strategy} ${JSON.stringify(plainParams(this.params))}`],
       ['Data', `${this.symbol} ${this.timeframe}, ${this.barCount} bars, ${formatTime(this.start)} → ${formatTime(this.end)}`],
       ['Costs', `spread ${s.spread}, commission ${s.commission}, fill at ${s.fill === 'close' ? 'bar close' : 'next open'}`],
       ['Initial cash', money(this.initialCash)],
@@ -241,7 +241,7 @@ export class BacktestResult implements BacktestMetrics {
     const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
     const out: Record<string, unknown> = {
       strategy: this.strategy,
-      params: this.params,
+      params: plainParams(this.params),
       symbol: this.symbol,
       timeframe: this.timeframe,
       start: iso(this.start),
@@ -262,9 +262,17 @@ export class BacktestResult implements BacktestMetrics {
     return out;
   }
 
-  /** In a notebook: the summary table and Plotly charts (equity vs buy & hold, drawdown, price with entries and exits). */
-  display(): void {
-    displayResult(this);
+  /**
+   * In a notebook: the summary table and Plotly charts (equity vs buy & hold, drawdown, price with
+   * entries and exits over the last `last` bars); `charts: false` shows the table only.
+   */
+  display(opts: DisplayOptions = {}): void {
+    displayResult(this, opts);
+  }
+
+  /** What node and tslab print when a cell ends with a result: the summary, not 2 MB of typed arrays. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `BacktestResult\n${this.toString()}`;
   }
 }
 
@@ -275,6 +283,13 @@ export const METRIC_KEYS: readonly (keyof BacktestMetrics)[] = [
   'expectancy', 'sqn', 'avgBarsHeld', 'exposurePct', 'buyAndHoldReturnPct', 'tradesPerYear', 'cappedOrders',
   'totalCommission', 'totalSpreadCost',
 ];
+
+/** Parameters as JSON can carry them: a strategy class given as a parameter becomes its name. */
+export function plainParams(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = typeof v === 'function' ? (v as { name: string }).name : v;
+  return out;
+}
 
 function finite<T extends object>(o: T): T {
   const out = { ...o } as Record<string, unknown>;

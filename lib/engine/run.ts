@@ -50,19 +50,22 @@ export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
   };
   const cursor: Cursor = { i: 0 };
   const broker = new Broker(bars, spec, atrOf);
-  const strategy = new spec.strategy(spec.params);
   const init = new InitContext(bars, cursor, atrOf);
+  let strategy: Strategy;
+  let phase = 'constructor';
   try {
+    strategy = new spec.strategy(spec.params);
+    phase = 'init';
     strategy.init(init);
   } catch (e) {
-    throw strategyError(name, 'init', -1, bars, e);
+    throw strategyError(name, phase, -1, bars, e);
   }
 
   const ctx = new BarContext(bars, cursor, broker, spec.params);
   const equity = new Float64Array(n);
   const close = bars.close;
   const nextOpen = spec.fill === 'next_open';
-  let phase = 'onBar';
+  phase = 'onBar';
   try {
     simulate(strategy, ctx, broker, cursor, close, equity, nextOpen);
     phase = 'onEnd';
@@ -103,8 +106,10 @@ function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: C
   const n = close.length;
   for (let i = 0; i < n; i++) {
     cursor.i = i;
+    // Both calls are guarded here, not inside, so a run without pending orders or stops never
+    // calls them and the JIT spends its inlining budget on the strategy instead.
     if (nextOpen && broker.pendingCount > 0) broker.fillPending(i);
-    broker.checkStops(i);
+    if (broker.stopsActive) broker.checkStops(i);
     strategy.onBar(ctx);
     equity[i] = broker.cash + broker.units * close[i];
   }

@@ -27,6 +27,8 @@ export abstract class Strategy<P extends object = Record<string, unknown>> {
   static params: z.ZodTypeAny = z.object({});
   /** One line shown by `stratlab backtest --help` and in listings. */
   static description = '';
+  /** Other names a parameter is accepted under, e.g. { slAtr: 'stopLossAtr' } for seed-style configs. */
+  static aliases: Readonly<Record<string, string>> = {};
 
   /** The validated parameters, defaults filled in. */
   readonly params: P;
@@ -50,6 +52,7 @@ export interface StrategyClass<P extends object = any> {
   new (params: P): Strategy<P>;
   readonly params: z.ZodType<P, z.ZodTypeDef, any>;
   readonly description?: string;
+  readonly aliases?: Readonly<Record<string, string>>;
   readonly name: string;
 }
 
@@ -63,7 +66,8 @@ export function parameterDefaults(S: StrategyClass): Record<string, unknown> {
 
 /**
  * Validates `raw` against the strategy's schema and fills in the defaults. snake_case keys are
- * accepted for camelCase parameters (`entry_period` → `entryPeriod`), so seed-style configs work.
+ * accepted for camelCase parameters (`entry_period` → `entryPeriod`), and a strategy's `aliases`
+ * (`sl_atr` → `stopLossAtr`), so seed-style configs work.
  * Errors name the strategy and the parameter: `SmaCross has no parameter 'fsat'. Did you mean 'fast'?`
  */
 export function parseParams<P extends object>(S: StrategyClass<P>, raw: unknown = {}): P {
@@ -75,7 +79,8 @@ export function parseParams<P extends object>(S: StrategyClass<P>, raw: unknown 
   const input: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    const target = known.includes(key) ? key : known.includes(camel) ? camel : undefined;
+    const alias = S.aliases?.[key] ?? S.aliases?.[camel];
+    const target = known.includes(key) ? key : known.includes(camel) ? camel : alias && known.includes(alias) ? alias : undefined;
     if (target === undefined) {
       const near = nearest(key, known);
       const msg = `${name} has no parameter '${key}'.` + (near ? ` Did you mean '${near}'?` : '');
@@ -95,7 +100,9 @@ export function parseParams<P extends object>(S: StrategyClass<P>, raw: unknown 
   if (issue.code === 'invalid_type') message = `expected ${issue.expected}, got ${describe(given)}`;
   else if (issue.code === 'invalid_enum_value') message = `expected ${issue.options.map((o) => `'${String(o)}'`).join(' | ')}, got ${describe(given)}`;
   else if (issue.code === 'too_small' || issue.code === 'too_big') message = `${issue.message.toLowerCase()}, got ${describe(given)}`;
-  throw new StratlabError('BAD_PARAMETER', `${name}: ${field ? `${field}: ` : ''}${message}`, { location: { field: field || undefined } });
+  // A rule's message that already names its field ('fast must be shorter than slow') reads better without the prefix.
+  const at = field && !message.startsWith(`${field} `) ? `${field}: ` : '';
+  throw new StratlabError('BAD_PARAMETER', `${name}: ${at}${message}`, { location: { field: field || undefined } });
 }
 
 export function strategyName(S: { name: string }): string {
