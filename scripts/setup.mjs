@@ -115,7 +115,11 @@ function ensureBuild() {
   const tmp = `${DIST}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   run(process.execPath, [path.join(NM, 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', tmp]);
+  // Stamp with the sources' time as read before tsc ran: an edit made during the build is newer
+  // than the stamp, so the next check builds again instead of believing dist/ has it.
   fs.writeFileSync(path.join(tmp, '.build-stamp'), new Date().toISOString());
+  const stamp = new Date(Math.ceil(sources)); // utimes keeps whole ms: round up, never below the sources
+  fs.utimesSync(path.join(tmp, '.build-stamp'), stamp, stamp);
   fs.rmSync(DIST, { recursive: true, force: true });
   fs.renameSync(tmp, DIST);
   return true;
