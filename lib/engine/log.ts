@@ -13,27 +13,30 @@ export const EXIT = { signal: 0, stopLoss: 1, takeProfit: 2, end: 3 } as const;
 export const REASON = { entry: 0, exit: 1, stopLoss: 2, takeProfit: 3, end: 4 } as const;
 export const STATUS = { filled: 0, rejected: 1, cancelled: 2 } as const;
 
-function grow(a: Float64Array, cap: number): Float64Array {
-  const b = new Float64Array(cap);
+// Columns are as narrow as their values allow (codes in bytes, bar indexes in 32 bits): a run with
+// tens of thousands of fills should not make the garbage collector its biggest cost.
+function grow<T extends Float64Array | Int32Array | Uint8Array | Int8Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);
   return b;
 }
 
 export class TradeLog {
   length = 0;
-  side: Float64Array = new Float64Array(16); // +1 long, −1 short
+  side: Int8Array = new Int8Array(16); // +1 long, −1 short
   units: Float64Array = new Float64Array(16);
-  entryBar: Float64Array = new Float64Array(16);
-  exitBar: Float64Array = new Float64Array(16);
+  entryBar: Int32Array = new Int32Array(16);
+  exitBar: Int32Array = new Int32Array(16);
   entryPrice: Float64Array = new Float64Array(16);
   exitPrice: Float64Array = new Float64Array(16);
   pnl: Float64Array = new Float64Array(16);
   returnPct: Float64Array = new Float64Array(16);
   commission: Float64Array = new Float64Array(16);
-  exitReason: Float64Array = new Float64Array(16);
+  exitReason: Uint8Array = new Uint8Array(16);
   stopLoss: Float64Array = new Float64Array(16); // NaN: none
   takeProfit: Float64Array = new Float64Array(16);
-  readonly tags: (string | null)[] = [];
+  /** Tags by index; most fills have none, so a map. */
+  readonly tags = new Map<number, string>();
 
   push(side: number, units: number, entryBar: number, exitBar: number, entryPrice: number, exitPrice: number, pnl: number,
     commission: number, exitReason: number, stopLoss: number, takeProfit: number, tag: string | null): void {
@@ -51,7 +54,7 @@ export class TradeLog {
     this.exitReason[k] = exitReason;
     this.stopLoss[k] = stopLoss;
     this.takeProfit[k] = takeProfit;
-    this.tags.push(tag);
+    if (tag !== null) this.tags.set(k, tag);
     this.length = k + 1;
   }
 
@@ -91,7 +94,7 @@ export class TradeLog {
         exitReason: EXIT_REASONS[this.exitReason[k]],
         stopLoss: sl === sl ? sl : null,
         takeProfit: tp === tp ? tp : null,
-        tag: this.tags[k],
+        tag: this.tags.get(k) ?? null,
       };
     }
     return out;
@@ -100,18 +103,19 @@ export class TradeLog {
 
 export class OrderLog {
   length = 0;
-  side: Float64Array = new Float64Array(16); // +1 buy, −1 sell
-  reason: Float64Array = new Float64Array(16);
-  status: Float64Array = new Float64Array(16);
-  bar: Float64Array = new Float64Array(16);
-  fillBar: Float64Array = new Float64Array(16);
+  side: Int8Array = new Int8Array(16); // +1 buy, −1 sell
+  reason: Uint8Array = new Uint8Array(16);
+  status: Uint8Array = new Uint8Array(16);
+  bar: Int32Array = new Int32Array(16);
+  fillBar: Int32Array = new Int32Array(16);
   requestedUnits: Float64Array = new Float64Array(16);
   units: Float64Array = new Float64Array(16);
   basePrice: Float64Array = new Float64Array(16);
   price: Float64Array = new Float64Array(16);
   commission: Float64Array = new Float64Array(16);
-  capped: Float64Array = new Float64Array(16);
-  readonly tags: (string | null)[] = [];
+  capped: Uint8Array = new Uint8Array(16);
+  /** Tags by index; most fills have none, so a map. */
+  readonly tags = new Map<number, string>();
   /** Why an order did not fill in full, by order index; rare, so a map. */
   readonly notes = new Map<number, string>();
 
@@ -130,7 +134,7 @@ export class OrderLog {
     this.price[k] = price;
     this.commission[k] = commission;
     this.capped[k] = capped ? 1 : 0;
-    this.tags.push(tag);
+    if (tag !== null) this.tags.set(k, tag);
     this.length = k + 1;
     return k;
   }
@@ -181,7 +185,7 @@ export class OrderLog {
         spreadCost: filled ? this.units[k] * Math.abs(this.price[k] - this.basePrice[k]) : 0,
         capped: this.capped[k] === 1,
         note: this.notes.get(k) ?? null,
-        tag: this.tags[k],
+        tag: this.tags.get(k) ?? null,
       };
     }
     return out;

@@ -46,6 +46,14 @@ export class Series {
     return this.#cursor.i + 1;
   }
 
+  /** True when this Series was below `other` at the previous bar and is above it now (as crossover). */
+  crossedAbove(other: Series): boolean {
+    const i = this.#cursor.i;
+    if (i < 1) return false;
+    const a = this.#values, b = other.#values;
+    return a[i - 1] < b[i - 1] && a[i] > b[i];
+  }
+
   /** A copy of the last `n` values up to the current bar, oldest first (fewer at the start). */
   window(n: number): Float64Array {
     const end = this.#cursor.i + 1;
@@ -65,10 +73,13 @@ const before = (x: Operand): number => (typeof x === 'number' ? x : x.prev);
 
 /** True on the bar `a` moves from below `b` to above it (strictly on both bars, as backtesting.py). */
 export function crossover(a: Operand, b: Operand): boolean {
+  // Two Series (the common case) take one call that reads both arrays directly.
+  if (typeof a === 'object' && typeof b === 'object') return a.crossedAbove(b);
   return before(a) < before(b) && now(a) > now(b);
 }
 
 /** True on the bar `a` moves from above `b` to below it. */
 export function crossunder(a: Operand, b: Operand): boolean {
+  if (typeof a === 'object' && typeof b === 'object') return b.crossedAbove(a);
   return before(a) > before(b) && now(a) < now(b);
 }

@@ -8,8 +8,9 @@ import { checkPeriod, checkSeries, nanArray, type Series } from './args';
 export function sma(x: Series, period: number): Float64Array {
   checkPeriod('sma', 'period', period);
   const n = checkSeries('sma', ['x'], [x]);
-  const out = nanArray(n);
-  if (n < period) return out;
+  if (n < period) return nanArray(n);
+  // NaN only where the warm-up leaves no value: every later slot is written below.
+  const out = new Float64Array(n).fill(NaN, 0, period - 1);
   let total = 0;
   for (let i = 0; i < period - 1; i++) total += x[i];
   for (let i = period - 1, trailing = 0; i < n; i++, trailing++) {

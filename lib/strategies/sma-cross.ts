@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sma } from '../indicators';
-import { crossover, Strategy, type BarContext, type InitContext, type Series } from '../engine';
+import { Strategy, type BarContext, type InitContext, type Series } from '../engine';
+import { crossover } from '../engine/series';
 
 const params = z
   .object({
