@@ -72,9 +72,12 @@ export class InitContext {
     return new Series(arr, this.cursor, name);
   }
 
-  /** ATR(period) as a Series; the same values ATR-multiple stops use. */
-  atr(period = 14): Series {
-    return new Series(this.atrOf(period), this.cursor, `ATR(${period})`);
+  /**
+   * ATR(period) as a Series: the very array ATR-multiple stops read (computed once per run), registered
+   * like any indicator (not drawn unless `plot` says so).
+   */
+  atr(period = 14, plot: PlotMode = 'none'): Series {
+    return this.indicator(this.atrOf(period), { name: `ATR(${period})`, plot });
   }
 }
 

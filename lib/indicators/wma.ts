@@ -1,4 +1,4 @@
-import { checkPeriod, checkSeries, nanArray, type Series } from './args';
+import { checkPeriod, checkSeries, type Series } from './args';
 
 /**
  * Linearly weighted moving average (weights 1..period, newest heaviest), TA-Lib WMA: first value at

@@ -5,7 +5,7 @@ import type { KernelMessage, KernelSpec } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { StratlabError } from '../core/errors';
 import { systemPython } from '../core/paths';
-import { cellSource, readNotebook, writeNotebook, type Notebook, type NotebookOutput } from './nbformat';
+import { cellSource, readNotebook, writeNotebook, type NotebookOutput } from './nbformat';
 import { startJupyterServer, type JupyterServer } from './server';
 
 export interface ExecuteOptions {

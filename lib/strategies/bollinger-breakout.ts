@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { atr, bollinger } from '../indicators';
+import { bollinger } from '../indicators';
 import { Strategy, type BarContext, type InitContext, type OrderOptions, type Series } from '../engine';
 
 const params = z.object({
@@ -38,13 +38,13 @@ export class BollingerBreakout extends Strategy<z.infer<typeof params>> {
 
   init(ctx: InitContext): void {
     const { period, stdDev, stopLossAtr, atrPeriod } = this.params;
-    const { high, low, close } = ctx.bars;
+    const { close } = ctx.bars;
     const bb = bollinger(close, period, stdDev);
     this.upper = ctx.indicator(bb.upper, `BB upper(${period}, ${stdDev})`, 'overlay');
     this.middle = ctx.indicator(bb.middle, `BB middle(${period})`, 'overlay');
     this.lower = ctx.indicator(bb.lower, `BB lower(${period}, ${stdDev})`, 'overlay');
     // The stop distance, not a signal: registered (look-ahead check, result.indicators) but not drawn.
-    this.atr = ctx.indicator(atr(high, low, close, atrPeriod), `ATR(${atrPeriod})`, 'none');
+    this.atr = ctx.atr(atrPeriod); // the same array the ATR stops read
     this.entry = { stopLoss: { atr: stopLossAtr, period: atrPeriod } };
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { atr, donchian } from '../indicators';
+import { donchian } from '../indicators';
 import { Strategy, type BarContext, type InitContext, type OrderOptions, type Series } from '../engine';
 
 const params = z.object({
@@ -39,14 +39,14 @@ export class DonchianBreakout extends Strategy<z.infer<typeof params>> {
 
   init(ctx: InitContext): void {
     const { entryPeriod, exitPeriod, stopLossAtr, atrPeriod } = this.params;
-    const { high, low, close } = ctx.bars;
+    const { high, low } = ctx.bars;
     const ch = donchian(high, low, entryPeriod, exitPeriod);
     this.upper = ctx.indicator(ch.upper, `Donchian upper(${entryPeriod})`, 'overlay');
     this.lower = ctx.indicator(ch.lower, `Donchian lower(${entryPeriod})`, 'overlay');
     this.exitUpper = ctx.indicator(ch.exitUpper, `Donchian exit upper(${exitPeriod})`, 'overlay');
     this.exitLower = ctx.indicator(ch.exitLower, `Donchian exit lower(${exitPeriod})`, 'overlay');
     // The stop distance, not a signal: registered (look-ahead check, result.indicators) but not drawn.
-    this.atr = ctx.indicator(atr(high, low, close, atrPeriod), `ATR(${atrPeriod})`, 'none');
+    this.atr = ctx.atr(atrPeriod); // the same array the ATR stops read
     this.entry = { stopLoss: { atr: stopLossAtr, period: atrPeriod } };
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { atr, bollinger, macd } from '../indicators';
+import { bollinger, macd } from '../indicators';
 import { Strategy, type BarContext, type InitContext, type OrderOptions, type Series } from '../engine';
 
 const params = z
@@ -42,7 +42,7 @@ export class MACDBollinger extends Strategy<z.infer<typeof params>> {
 
   init(ctx: InitContext): void {
     const { macdFast, macdSlow, macdSignal, bbPeriod, bbStd, stopLossAtr, atrPeriod } = this.params;
-    const { high, low, close } = ctx.bars;
+    const { close } = ctx.bars;
     const bb = bollinger(close, bbPeriod, bbStd);
     this.upper = ctx.indicator(bb.upper, `BB upper(${bbPeriod}, ${bbStd})`, 'overlay');
     this.middle = ctx.indicator(bb.middle, `BB middle(${bbPeriod})`, 'overlay');
@@ -50,7 +50,7 @@ export class MACDBollinger extends Strategy<z.infer<typeof params>> {
     const m = macd(close, macdFast, macdSlow, macdSignal);
     this.histogram = ctx.indicator(m.histogram, `MACD histogram(${macdFast}, ${macdSlow}, ${macdSignal})`, 'panel');
     // The stop distance, not a signal: registered (look-ahead check, result.indicators) but not drawn.
-    this.atr = ctx.indicator(atr(high, low, close, atrPeriod), `ATR(${atrPeriod})`, 'none');
+    this.atr = ctx.atr(atrPeriod); // the same array the ATR stops read
     this.entry = { stopLoss: { atr: stopLossAtr, period: atrPeriod } };
   }
 

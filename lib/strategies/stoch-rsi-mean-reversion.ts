@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adx, atr, stochRsi } from '../indicators';
+import { adx, stochRsi } from '../indicators';
 import { Strategy, type BarContext, type InitContext, type OrderOptions, type Series } from '../engine';
 
 const params = z
@@ -62,7 +62,7 @@ export class StochRSIMeanReversion extends Strategy<z.infer<typeof params>> {
     this.k = ctx.indicator(s.k, `StochRSI %K(${rsiPeriod}, ${stochPeriod}, ${kSmoothing})`, 'panel');
     this.adx = ctx.indicator(adx(high, low, close, adxPeriod), `ADX(${adxPeriod})`, 'panel');
     // The stop distance, not a signal: registered (look-ahead check, result.indicators) but not drawn.
-    this.atr = ctx.indicator(atr(high, low, close, atrPeriod), `ATR(${atrPeriod})`, 'none');
+    this.atr = ctx.atr(atrPeriod); // the same array the ATR stops read
     this.entry = { stopLoss: { atr: stopLossAtr, period: atrPeriod } };
     this.armedLong = false;
     this.armedShort = false;
