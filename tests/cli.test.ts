@@ -94,5 +94,9 @@ describe('stratlab CLI', () => {
     expect(out['SYNTH_1m.csv'].rows).toBe(7800);
     expect(out.resampled.map((x: { bars: number }) => x.bars)).toEqual([1560, 520, 140, 20]);
     expect(out.indicators['rsi(14)']).toBeGreaterThan(0);
+    // Every built-in strategy backtested on the bundled daily bars, each with trades.
+    expect(out.backtests.map((b: { strategy: string }) => b.strategy)).toEqual(
+      ['SmaCross', 'DonchianBreakout', 'BollingerBreakout', 'MACDBollinger', 'StochRSIMeanReversion', 'RegimeGated']);
+    for (const b of out.backtests) expect(b.trades).toBeGreaterThan(0);
   });
 });

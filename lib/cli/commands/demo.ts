@@ -3,7 +3,9 @@ import { barCount, type Bars } from '../../core/bars';
 import { PACKAGE_ROOT } from '../../core/paths';
 import { formatInspectReport, inspectBars, loadBars, resample } from '../../data';
 import * as indicators from '../../indicators';
+import { engine } from '../../engine';
 import { executeNotebook } from '../../notebook/execute';
+import { listStrategies, strategyByName } from '../../strategies/registry';
 import { textTable } from '../../viz/table';
 import type { CommandSpec } from '../args';
 
@@ -28,9 +30,11 @@ function lastIndicatorValues(bars: Bars): Record<string, number | string> {
   };
 }
 
+const round = (x: number) => Math.round(x * 100) / 100;
+
 export const demo: CommandSpec = {
   name: 'demo',
-  summary: 'Tour of the bundled data: load, inspect, resample, indicators, then execute the quick-start notebook.',
+  summary: 'Tour of the bundled data: load, inspect, resample, indicators, backtests of the built-in strategies, then execute the quick-start notebook.',
   usage: 'stratlab demo [--out DIR] [--no-notebook] [--json]',
   options: { out: { type: 'string' }, 'no-notebook': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   details: ['The executed notebook and its HTML report go to DIR (default: demo-output/ in the current folder).'],
@@ -60,13 +64,26 @@ export const demo: CommandSpec = {
     say(textTable([{ timeframe: '1m (source)', bars: barCount(m1) }, ...resampled]) + '\n');
 
     say('== 3. Indicators on the daily bars (values at the last bar)');
-    const last = lastIndicatorValues(await loadBars(dailyFile));
+    const daily = await loadBars(dailyFile);
+    const last = lastIndicatorValues(daily);
     summary.indicators = last;
     say(textTable([last]) + '\n');
 
+    say('== 4. Backtest the built-in strategies on the daily bars (3 bp spread, fills at the next open)');
+    const base = engine(daily).spread(0.0003).fill('next_open');
+    const runs = listStrategies().map(({ name }) => {
+      const res = base.strategy(strategyByName(name)).run();
+      return {
+        strategy: name, 'return %': round(res.returnPct), sharpe: round(res.sharpe), 'max dd %': round(res.maxDrawdown),
+        trades: res.totalTrades, 'win rate %': round(res.winRate * 100), ms: round(res.elapsedMs),
+      };
+    });
+    summary.backtests = runs;
+    say(textTable(runs) + '\n');
+
     if (!flags['no-notebook']) {
       const outDir = path.resolve((flags.out as string | undefined) ?? 'demo-output');
-      say(`== 4. Execute ${path.relative(process.cwd(), DEMO_NOTEBOOK)} in a tslab kernel`);
+      say(`== 5. Execute ${path.relative(process.cwd(), DEMO_NOTEBOOK)} in a tslab kernel`);
       const res = await executeNotebook(DEMO_NOTEBOOK, {
         output: path.join(outDir, path.basename(DEMO_NOTEBOOK)),
         html: true,
