@@ -14,6 +14,22 @@ function launchChromium(): Promise<Browser> {
   });
 }
 
+/** Opens a local HTML file in a new page with every non-local request blocked (and recorded), collecting page errors. */
+async function openOffline(browser: Browser, file: string) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const remote: string[] = [];
+  const errors: string[] = [];
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+    remote.push(url);
+    return route.abort();
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`file://${file}`);
+  return { page, remote, errors };
+}
+
 // Charts must draw with the network cut off, in the exported report and in classic Notebook:
 // plotly.js travels inline in the outputs, and the executor signs the notebook so Jupyter trusts it.
 describe('Plotly charts of the quick-start notebook, rendered in headless Chromium', () => {
@@ -34,17 +50,7 @@ describe('Plotly charts of the quick-start notebook, rendered in headless Chromi
   });
 
   it('draws every chart of the exported HTML report with no network request', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const remote: string[] = [];
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-      remote.push(url);
-      return route.abort();
-    });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`file://${htmlPath}`);
+    const { page, remote, errors } = await openOffline(browser, htmlPath);
     const plots = page.locator('.stratlab-plot');
     const count = await plots.count();
     expect(count).toBeGreaterThanOrEqual(2);
@@ -102,17 +108,7 @@ describe('Backtest charts of the backtesting notebook, rendered in headless Chro
   });
 
   it('draws the equity, drawdown and trades charts with legends and trade markers, with no network request', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const remote: string[] = [];
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-      remote.push(url);
-      return route.abort();
-    });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`file://${htmlPath}`);
+    const { page, remote, errors } = await openOffline(browser, htmlPath);
     const plots = page.locator('.stratlab-plot');
     const count = await plots.count();
     // Two results displayed (SmaCross and the custom RsiReversion), three charts each.

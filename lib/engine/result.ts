@@ -6,14 +6,15 @@
 import type { Bars } from '../core/bars';
 import { formatTime } from '../data/timestamps';
 import { drawdownSeries } from '../metrics';
-import type { CalendarName } from '../metrics';
+import type { Annualisation, TradeStats } from '../metrics';
+import type { BrokerConfig } from './broker';
 import type { RegisteredIndicator } from './context';
 import { displayResult, type DisplayOptions } from './display';
 import type { OrderLog, TradeLog } from './log';
-import type { DefaultSizing, FillMode, Order, Trade } from './types';
+import type { Order, Trade } from './types';
 
-/** Every scalar metric of a run: what a sweep scores and a tracker stores. */
-export interface BacktestMetrics {
+/** Every scalar metric of a run: what a sweep scores and a tracker stores (definitions in the README). */
+export interface BacktestMetrics extends TradeStats {
   initialCash: number;
   finalEquity: number;
   returnPct: number;
@@ -25,20 +26,6 @@ export interface BacktestMetrics {
   maxDrawdown: number;
   maxDrawdownDuration: number;
   maxDrawdownDurationDays: number;
-  totalTrades: number;
-  winRate: number;
-  avgWin: number;
-  avgLoss: number;
-  profitFactor: number;
-  profitFactorPnl: number;
-  grossProfit: number;
-  grossLoss: number;
-  bestTradePct: number;
-  worstTradePct: number;
-  avgTradePct: number;
-  expectancy: number;
-  sqn: number;
-  avgBarsHeld: number;
   exposurePct: number;
   buyAndHoldReturnPct: number;
   tradesPerYear: number;
@@ -47,14 +34,9 @@ export interface BacktestMetrics {
   totalSpreadCost: number;
 }
 
-export interface RunSettings {
-  cash: number;
-  spread: number;
-  commission: number;
-  fill: FillMode;
-  sizing: DefaultSizing;
-  fractional: boolean;
-  calendar: CalendarName | 'weekly' | 'monthly' | 'custom';
+/** The settings a run used: the broker's, and the annualisation it inferred or was given. */
+export interface RunSettings extends BrokerConfig {
+  calendar: Annualisation['calendar'];
   periodsPerYear: number;
   riskFreeRate: number;
 }

@@ -13,23 +13,17 @@ import { StratlabError, isStratlabError } from '../core/errors';
 import { formatTime } from '../data/timestamps';
 import { atr } from '../indicators';
 import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, type CalendarOption } from '../metrics';
-import { Broker } from './broker';
+import { Broker, type BrokerConfig } from './broker';
 import { BarContext, InitContext } from './context';
 import { BacktestResult, type BacktestMetrics } from './result';
 import type { Cursor } from './series';
 import { strategyName, type Strategy, type StrategyClass } from './strategy';
-import type { DefaultSizing, FillMode } from './types';
 
-export interface RunSpec {
+/** One run: the strategy, its validated parameters, the broker's settings and the annualisation. */
+export interface RunSpec extends BrokerConfig {
   strategy: StrategyClass;
   /** Already validated (parseParams). */
   params: Record<string, unknown>;
-  cash: number;
-  spread: number;
-  commission: number;
-  fill: FillMode;
-  sizing: DefaultSizing;
-  fractional: boolean;
   calendar: CalendarOption;
   riskFreeRate: number;
 }
