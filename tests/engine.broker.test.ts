@@ -355,3 +355,34 @@ describe('flat prices', () => {
     expect(res.metrics()).toMatchObject({ returnPct: 0, sharpe: 0, sortino: 0, maxDrawdown: 0, totalTrades: 0, winRate: 0, profitFactor: 0, exposurePct: 0 });
   });
 });
+
+describe('raw columns kept by a strategy', () => {
+  it('refuses a per-bar array kept on the strategy, which onBar could read ahead in', async () => {
+    const goog = await loadBars(GOOG);
+    class Hoarder extends (scripted({}) as any) {
+      init(ctx: import('../lib/engine').InitContext) {
+        (this as any).closes = ctx.bars.close;
+      }
+    }
+    expect(() => engine(goog).strategy(Hoarder as never).run()).toThrow(
+      'Hoarder.init: this.closes keeps a column of 2148 values (one per bar), which would let onBar read later bars');
+    class Nested extends (scripted({}) as any) {
+      init(ctx: import('../lib/engine').InitContext) {
+        (this as any).cache = { bars: ctx.bars };
+      }
+    }
+    expect(() => engine(goog).strategy(Nested as never).run()).toThrow(/this\.cache\.bars\.time keeps a column/);
+  });
+
+  it('accepts Series, small buffers and plain state', async () => {
+    const goog = await loadBars(GOOG);
+    class Fine extends (scripted({}) as any) {
+      init(ctx: import('../lib/engine').InitContext) {
+        (this as any).sma = ctx.indicator(new Float64Array(ctx.length), 'zeros');
+        (this as any).window = new Float64Array(20);
+        (this as any).state = { armed: false, count: 0 };
+      }
+    }
+    expect(engine(goog).strategy(Fine as never).run().barCount).toBe(2148);
+  });
+});

@@ -16,7 +16,7 @@ import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, typ
 import { Broker, type BrokerConfig } from './broker';
 import { BarContext, InitContext } from './context';
 import { BacktestResult, type BacktestMetrics } from './result';
-import type { Cursor } from './series';
+import { Series, type Cursor } from './series';
 import { strategyName, type Strategy, type StrategyClass } from './strategy';
 
 /** One run: the strategy, its validated parameters, the broker's settings and the annualisation. */
@@ -51,6 +51,7 @@ export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
     strategy = new spec.strategy(spec.params);
     phase = 'init';
     strategy.init(init);
+    checkNoRawColumns(strategy, n);
   } catch (e) {
     throw strategyError(name, phase, -1, bars, e);
   }
@@ -92,6 +93,30 @@ export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
     bars,
     elapsedMs: performance.now() - t0,
   });
+}
+
+/**
+ * onBar must not be able to read a later bar. Series guarantee it for what init registers; a raw
+ * column kept on the strategy (a typed array with a value per bar, or the Bars themselves) would
+ * not, so it is refused here, before the first bar, with the fix.
+ */
+function checkNoRawColumns(strategy: object, n: number): void {
+  const seen = new Set<object>();
+  const visit = (value: unknown, where: string, depth: number): void => {
+    if (value === null || typeof value !== 'object' || seen.has(value) || value instanceof Series) return;
+    seen.add(value);
+    if (ArrayBuffer.isView(value)) {
+      if ((value as unknown as ArrayLike<number>).length >= n && n > 1) {
+        throw new StratlabError('LOOKAHEAD', `${where} keeps a column of ${n} values (one per bar), which would let onBar read later bars`, {
+          hint: 'register it with ctx.indicator(values) and keep the Series it returns',
+        });
+      }
+      return;
+    }
+    if (depth >= 3) return;
+    for (const [key, v] of Object.entries(value)) visit(v, `${where}.${key}`, depth + 1);
+  };
+  visit(strategy, 'this', 0);
 }
 
 // The bar loop, in a function of its own so it stays optimised from one run to the next (inlined
