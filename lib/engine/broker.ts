@@ -83,6 +83,11 @@ export class Broker {
     return this.pending.length;
   }
 
+  /** What a buy (dir 1) or sell (dir −1) at `price` pays or gets: half the spread away from it. */
+  private fillPrice(price: number, dir: number): number {
+    return price * (1 + dir * this.halfSpread);
+  }
+
   equityAt(price: number): number {
     return this.cash + this.units * price;
   }
@@ -159,7 +164,7 @@ export class Broker {
   private trade(dir: number, sizing: DefaultSizing, sl: StopLevel | null, tp: StopLevel | null, tag: string | null, placedBar: number, bar: number, price: number): void {
     if (this.units * dir < 0) this.closeUnits(Math.abs(this.units), placedBar, bar, price, EXIT.signal, REASON.exit, tag);
     const c = this.cfg.commission;
-    const fillPrice = price * (1 + dir * this.halfSpread);
+    const fillPrice = this.fillPrice(price, dir);
     const equity = this.equityAt(price);
     const unitCost = fillPrice * (1 + c);
     let requested: number;
@@ -206,7 +211,7 @@ export class Broker {
   /** Closes `qty` units of the position, oldest lots first, at `price` (before the spread). */
   private closeUnits(qty: number, placedBar: number, bar: number, price: number, why: number, reason: number, tag: string | null): void {
     const long = this.units > 0;
-    const fillPrice = price * (1 + (long ? -1 : 1) * this.halfSpread);
+    const fillPrice = this.fillPrice(price, long ? -1 : 1);
     const all = qty >= Math.abs(this.units);
     let left = qty, commission = 0;
     while (this.lots.length && (all || left > 0)) {
@@ -284,7 +289,7 @@ export class Broker {
   private exitLot(k: number, bar: number, price: number, why: number): void {
     const lot = this.lots[k];
     const long = lot.units > 0;
-    const fillPrice = price * (1 + (long ? -1 : 1) * this.halfSpread);
+    const fillPrice = this.fillPrice(price, long ? -1 : 1);
     const units = Math.abs(lot.units);
     const commission = this.settle(lot, units, bar, fillPrice, why);
     this.spare.push(this.lots.splice(k, 1)[0]);

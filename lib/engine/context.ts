@@ -5,9 +5,20 @@
  */
 import type { Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
+import { atr } from '../indicators';
 import type { Broker } from './broker';
 import { Series, type Cursor } from './series';
 import type { CloseOptions, OrderOptions, Side } from './types';
+
+/** ATR(period) of `bars`, computed once per period: what ctx.atr and ATR-multiple stops share. */
+export function atrProvider(bars: Bars): (period: number) => Float64Array {
+  const cache = new Map<number, Float64Array>();
+  return (period) => {
+    let a = cache.get(period);
+    if (!a) cache.set(period, (a = atr(bars.high, bars.low, bars.close, period)));
+    return a;
+  };
+}
 
 /** How an indicator registered in init is drawn by result.display(). */
 export type PlotMode = 'overlay' | 'panel' | 'none' | 'auto';

@@ -6,8 +6,7 @@
 import { viewRows, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { formatTime } from '../data/timestamps';
-import { atr } from '../indicators';
-import { InitContext, type RegisteredIndicator } from './context';
+import { atrProvider, InitContext, type RegisteredIndicator } from './context';
 import { strategyName, type StrategyClass } from './strategy';
 
 export interface LookaheadReport {
@@ -42,13 +41,7 @@ export function checkLookahead(bars: Bars, S: StrategyClass, params: Record<stri
 }
 
 function registered(bars: Bars, S: StrategyClass, params: Record<string, unknown>): RegisteredIndicator[] {
-  const cache = new Map<number, Float64Array>();
-  const atrOf = (p: number) => {
-    let a = cache.get(p);
-    if (!a) cache.set(p, (a = atr(bars.high, bars.low, bars.close, p)));
-    return a;
-  };
-  const ctx = new InitContext(bars, { i: 0 }, atrOf);
+  const ctx = new InitContext(bars, { i: 0 }, atrProvider(bars));
   new S(params).init(ctx);
   return ctx.indicators;
 }

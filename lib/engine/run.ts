@@ -11,10 +11,9 @@
 import type { Bars } from '../core/bars';
 import { StratlabError, isStratlabError } from '../core/errors';
 import { formatTime } from '../data/timestamps';
-import { atr } from '../indicators';
-import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, type CalendarOption } from '../metrics';
+import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, yearsSpanned, type CalendarOption } from '../metrics';
 import { Broker, type BrokerConfig } from './broker';
-import { BarContext, InitContext } from './context';
+import { atrProvider, BarContext, InitContext } from './context';
 import { BacktestResult, type BacktestMetrics } from './result';
 import { Series, type Cursor } from './series';
 import { strategyName, type Strategy, type StrategyClass } from './strategy';
@@ -28,20 +27,13 @@ export interface RunSpec extends BrokerConfig {
   riskFreeRate: number;
 }
 
-const YEAR_MS = 365.25 * 86_400_000;
-
 export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
   const t0 = performance.now();
   const n = bars.close.length;
   const name = strategyName(spec.strategy);
   if (n === 0) throw new StratlabError('EMPTY_DATA', `backtest ${name}: no bars to run on`, { hint: 'check the data file and the from/to dates' });
 
-  const atrCache = new Map<number, Float64Array>();
-  const atrOf = (period: number): Float64Array => {
-    let a = atrCache.get(period);
-    if (!a) atrCache.set(period, (a = atr(bars.high, bars.low, bars.close, period)));
-    return a;
-  };
+  const atrOf = atrProvider(bars);
   const cursor: Cursor = { i: 0 };
   const broker = new Broker(bars, spec, atrOf);
   const init = new InitContext(bars, cursor, atrOf);
@@ -140,7 +132,7 @@ function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: 
   const rs = returnStats(equity, time, periodsPerYear, spec.riskFreeRate);
   const dd = drawdownStats(equity, time);
   const ts = tradeStats(broker.trades);
-  const years = (time[n - 1] - time[0]) / YEAR_MS;
+  const years = yearsSpanned(time);
   const finalEquity = equity[n - 1];
   return {
     initialCash: spec.cash,

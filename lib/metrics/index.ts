@@ -4,5 +4,5 @@
  */
 export { annualisation, type Annualisation, type CalendarName, type CalendarOption } from './calendar';
 export { drawdownSeries, drawdownStats, type DrawdownStats } from './drawdown';
-export { returnStats, cagr, type ReturnStats } from './returns';
+export { returnStats, cagr, yearsSpanned, type ReturnStats } from './returns';
 export { tradeStats, tradeColumns, exposurePct, type TradeColumns, type TradeStats } from './trades';

@@ -57,11 +57,17 @@ function ret(equity: ArrayLike<number>, i: number): number {
   return prev > 0 ? equity[i] / prev - 1 : 0;
 }
 
+/** Calendar years from the first bar to the last (365.25-day years). */
+export function yearsSpanned(time: ArrayLike<number>): number {
+  const n = time.length;
+  return n < 2 ? 0 : (time[n - 1] - time[0]) / (365.25 * 86_400_000);
+}
+
 /** (final / initial)^(1 / years) − 1 in percent, years being the calendar time from the first bar to the last. */
 export function cagr(equity: ArrayLike<number>, time: ArrayLike<number>): number {
   const n = equity.length;
   if (n < 2) return 0;
-  const years = (time[n - 1] - time[0]) / (365.25 * 86_400_000);
+  const years = yearsSpanned(time);
   const growth = equity[n - 1] / equity[0];
   if (!(years > 0)) return 0;
   if (growth <= 0) return -100;
