@@ -5,6 +5,7 @@ export { loadBars, readRawColumns } from './load';
 export type { LoadOptions } from './options';
 export { resample } from './resample';
 export { slice, type TimeLike } from './slice';
+export { rollingWindows, periodLabel, type TimeWindow, type WindowSpec, type WindowUnit } from './windows';
 export { syntheticBars, type SyntheticOptions } from './synthetic';
 export { inspectBars, formatInspectReport, type InspectReport, type InspectOptions } from './inspect';
 export { writeBarsCsv, writeBarsParquet, writeBarsJson, type WriteJsonOptions } from './write';

@@ -45,7 +45,7 @@ function toMs(x: TimeLike, name: 'from' | 'to', endOfDay: boolean): number {
 }
 
 /** First index with t[i] >= x. */
-function lowerBound(t: Float64Array, x: number): number {
+export function lowerBound(t: Float64Array, x: number): number {
   let lo = 0, hi = t.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
