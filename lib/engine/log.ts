@@ -15,33 +15,69 @@ export const STATUS = { filled: 0, rejected: 1, cancelled: 2 } as const;
 
 // Columns are as narrow as their values allow (codes in bytes, bar indexes in 32 bits): a run with
 // tens of thousands of fills should not make the garbage collector its biggest cost.
-function grow<T extends Float64Array | Int32Array | Uint8Array | Int8Array>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a);
-  return b;
+type Column = Float64Array | Int32Array | Uint8Array | Int8Array;
+type ColumnType = typeof Float64Array | typeof Int32Array | typeof Uint8Array | typeof Int8Array;
+
+/**
+ * (Re)allocates every column of `owner` as a view on ONE new buffer of `cap` rows, keeping the first
+ * `length` rows. One backing store per growth instead of one per column: typed-array allocation, not
+ * arithmetic, was the biggest cost of a short run in a sweep. Wider types come first, so every view
+ * is aligned (cap is a multiple of 8).
+ */
+function regrow(owner: object, spec: readonly (readonly [string, ColumnType])[], cap: number, length: number): void {
+  let bytes = 0;
+  for (const [, T] of spec) bytes += T.BYTES_PER_ELEMENT * cap;
+  const buffer = new ArrayBuffer(bytes);
+  const cols = owner as Record<string, Column>;
+  let offset = 0;
+  for (const [name, T] of spec) {
+    const view = new T(buffer, offset, cap);
+    if (length > 0) view.set(cols[name].subarray(0, length));
+    cols[name] = view;
+    offset += T.BYTES_PER_ELEMENT * cap;
+  }
 }
+
+const TRADE_COLUMNS = [
+  ['units', Float64Array], ['entryPrice', Float64Array], ['exitPrice', Float64Array], ['pnl', Float64Array],
+  ['returnPct', Float64Array], ['commission', Float64Array], ['stopLoss', Float64Array], ['takeProfit', Float64Array],
+  ['entryBar', Int32Array], ['exitBar', Int32Array], ['side', Int8Array], ['exitReason', Uint8Array],
+] as const;
+
+const ORDER_COLUMNS = [
+  ['requestedUnits', Float64Array], ['units', Float64Array], ['basePrice', Float64Array], ['price', Float64Array],
+  ['commission', Float64Array], ['bar', Int32Array], ['fillBar', Int32Array], ['side', Int8Array], ['reason', Uint8Array],
+  ['status', Uint8Array], ['capped', Uint8Array],
+] as const;
+
+// Most runs fit the first allocation; a long one grows fourfold at a time (few reallocations).
+const INITIAL_ROWS = 256;
 
 export class TradeLog {
   length = 0;
-  side: Int8Array = new Int8Array(16); // +1 long, −1 short
-  units: Float64Array = new Float64Array(16);
-  entryBar: Int32Array = new Int32Array(16);
-  exitBar: Int32Array = new Int32Array(16);
-  entryPrice: Float64Array = new Float64Array(16);
-  exitPrice: Float64Array = new Float64Array(16);
-  pnl: Float64Array = new Float64Array(16);
-  returnPct: Float64Array = new Float64Array(16);
-  commission: Float64Array = new Float64Array(16);
-  exitReason: Uint8Array = new Uint8Array(16);
-  stopLoss: Float64Array = new Float64Array(16); // NaN: none
-  takeProfit: Float64Array = new Float64Array(16);
+  side!: Int8Array; // +1 long, −1 short
+  units!: Float64Array;
+  entryBar!: Int32Array;
+  exitBar!: Int32Array;
+  entryPrice!: Float64Array;
+  exitPrice!: Float64Array;
+  pnl!: Float64Array;
+  returnPct!: Float64Array;
+  commission!: Float64Array;
+  exitReason!: Uint8Array;
+  stopLoss!: Float64Array; // NaN: none
+  takeProfit!: Float64Array;
   /** Tags by index; most fills have none, so a map. */
   readonly tags = new Map<number, string>();
+
+  constructor() {
+    regrow(this, TRADE_COLUMNS, INITIAL_ROWS, 0);
+  }
 
   push(side: number, units: number, entryBar: number, exitBar: number, entryPrice: number, exitPrice: number, pnl: number,
     commission: number, exitReason: number, stopLoss: number, takeProfit: number, tag: string | null): void {
     const k = this.length;
-    if (k === this.side.length) this.grow(k * 2);
+    if (k === this.side.length) this.grow(k * 4);
     this.side[k] = side;
     this.units[k] = units;
     this.entryBar[k] = entryBar;
@@ -59,18 +95,7 @@ export class TradeLog {
   }
 
   private grow(cap: number): void {
-    this.side = grow(this.side, cap);
-    this.units = grow(this.units, cap);
-    this.entryBar = grow(this.entryBar, cap);
-    this.exitBar = grow(this.exitBar, cap);
-    this.entryPrice = grow(this.entryPrice, cap);
-    this.exitPrice = grow(this.exitPrice, cap);
-    this.pnl = grow(this.pnl, cap);
-    this.returnPct = grow(this.returnPct, cap);
-    this.commission = grow(this.commission, cap);
-    this.exitReason = grow(this.exitReason, cap);
-    this.stopLoss = grow(this.stopLoss, cap);
-    this.takeProfit = grow(this.takeProfit, cap);
+    regrow(this, TRADE_COLUMNS, cap, this.length);
   }
 
   toObjects(symbol: string, time: Float64Array): Trade[] {
@@ -103,26 +128,30 @@ export class TradeLog {
 
 export class OrderLog {
   length = 0;
-  side: Int8Array = new Int8Array(16); // +1 buy, −1 sell
-  reason: Uint8Array = new Uint8Array(16);
-  status: Uint8Array = new Uint8Array(16);
-  bar: Int32Array = new Int32Array(16);
-  fillBar: Int32Array = new Int32Array(16);
-  requestedUnits: Float64Array = new Float64Array(16);
-  units: Float64Array = new Float64Array(16);
-  basePrice: Float64Array = new Float64Array(16);
-  price: Float64Array = new Float64Array(16);
-  commission: Float64Array = new Float64Array(16);
-  capped: Uint8Array = new Uint8Array(16);
+  side!: Int8Array; // +1 buy, −1 sell
+  reason!: Uint8Array;
+  status!: Uint8Array;
+  bar!: Int32Array;
+  fillBar!: Int32Array;
+  requestedUnits!: Float64Array;
+  units!: Float64Array;
+  basePrice!: Float64Array;
+  price!: Float64Array;
+  commission!: Float64Array;
+  capped!: Uint8Array;
   /** Tags by index; most fills have none, so a map. */
   readonly tags = new Map<number, string>();
   /** Why an order did not fill in full, by order index; rare, so a map. */
   readonly notes = new Map<number, string>();
 
+  constructor() {
+    regrow(this, ORDER_COLUMNS, INITIAL_ROWS, 0);
+  }
+
   push(side: number, reason: number, status: number, bar: number, fillBar: number, requestedUnits: number, units: number,
     basePrice: number, price: number, commission: number, capped: boolean, tag: string | null): number {
     const k = this.length;
-    if (k === this.side.length) this.grow(k * 2);
+    if (k === this.side.length) this.grow(k * 4);
     this.side[k] = side;
     this.reason[k] = reason;
     this.status[k] = status;
@@ -150,17 +179,7 @@ export class OrderLog {
   }
 
   private grow(cap: number): void {
-    this.side = grow(this.side, cap);
-    this.reason = grow(this.reason, cap);
-    this.status = grow(this.status, cap);
-    this.bar = grow(this.bar, cap);
-    this.fillBar = grow(this.fillBar, cap);
-    this.requestedUnits = grow(this.requestedUnits, cap);
-    this.units = grow(this.units, cap);
-    this.basePrice = grow(this.basePrice, cap);
-    this.price = grow(this.price, cap);
-    this.commission = grow(this.commission, cap);
-    this.capped = grow(this.capped, cap);
+    regrow(this, ORDER_COLUMNS, cap, this.length);
   }
 
   toObjects(time: Float64Array): Order[] {

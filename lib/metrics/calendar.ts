@@ -19,13 +19,26 @@ export interface Annualisation {
 
 const DAY = 86_400_000;
 
+// Inference scans the whole time column; a sweep asks thousands of times about the same one.
+const inferred = new WeakMap<object, Map<string, Annualisation>>();
+
 export function annualisation(time: ArrayLike<number>, calendar: CalendarOption = 'auto'): Annualisation {
-  if (typeof calendar === 'object') {
-    if (!(calendar.periodsPerYear > 0) || !Number.isFinite(calendar.periodsPerYear)) {
-      throw new StratlabError('BAD_ARGUMENT', `calendar: periodsPerYear must be a positive number, got ${calendar.periodsPerYear}`);
-    }
-    return { calendar: 'custom', periodsPerYear: calendar.periodsPerYear };
+  if (typeof calendar === 'object') return custom(calendar);
+  let byName = inferred.get(time);
+  if (!byName) inferred.set(time, (byName = new Map()));
+  let a = byName.get(calendar);
+  if (!a) byName.set(calendar, (a = infer(time, calendar)));
+  return { ...a };
+}
+
+function custom(calendar: { periodsPerYear: number }): Annualisation {
+  if (!(calendar.periodsPerYear > 0) || !Number.isFinite(calendar.periodsPerYear)) {
+    throw new StratlabError('BAD_ARGUMENT', `calendar: periodsPerYear must be a positive number, got ${calendar.periodsPerYear}`);
   }
+  return { calendar: 'custom', periodsPerYear: calendar.periodsPerYear };
+}
+
+function infer(time: ArrayLike<number>, calendar: 'auto' | CalendarName): Annualisation {
   const step = medianSpacing(time);
   if (step >= 25 * DAY) return { calendar: 'monthly', periodsPerYear: 12 };
   if (step >= 6 * DAY) return { calendar: 'weekly', periodsPerYear: 52 };
