@@ -25,7 +25,10 @@ export const ENGINE_DEFAULTS = {
   riskFreeRate: 0,
 };
 
-interface Settings extends Omit<RunSpec, 'strategy' | 'params'> {
+/** The broker and annualisation settings of a run, without the strategy. */
+export type EngineSettings = Omit<RunSpec, 'strategy' | 'params'>;
+
+interface Settings extends EngineSettings {
   strategy?: StrategyClass;
   params?: Record<string, unknown>;
   from?: TimeLike;
@@ -137,6 +140,12 @@ export class Engine {
     const s = this.settings;
     if (!s.strategy) throw new StratlabError('BAD_ARGUMENT', 'engine(bars).checkLookahead(): no strategy; call .strategy(S, params) first');
     return checkLookahead(this.window(), s.strategy, s.params ?? {}, cuts);
+  }
+
+  /** The run settings chosen so far (cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate). */
+  get config(): EngineSettings {
+    const { cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate } = this.settings;
+    return { cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate };
   }
 
   /** What the builder holds, for display and logs. */

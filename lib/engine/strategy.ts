@@ -75,12 +75,10 @@ export function parseParams<P extends object>(S: StrategyClass<P>, raw: unknown 
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new StratlabError('BAD_PARAMETER', `${name} parameters: expected an object, got ${describe(raw)}`);
   }
-  const known = Object.keys(objectShape(S.params));
+  const known = parameterNames(S);
   const input: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    const alias = S.aliases?.[key] ?? S.aliases?.[camel];
-    const target = known.includes(key) ? key : known.includes(camel) ? camel : alias && known.includes(alias) ? alias : undefined;
+    const target = parameterKey(S, key);
     if (target === undefined) {
       const near = nearest(key, known);
       const msg = `${name} has no parameter '${key}'.` + (near ? ` Did you mean '${near}'?` : '');
@@ -105,30 +103,50 @@ export function parseParams<P extends object>(S: StrategyClass<P>, raw: unknown 
   throw new StratlabError('BAD_PARAMETER', `${name}: ${at}${message}`, { location: { field: field || undefined } });
 }
 
+/** The names of a strategy's parameters, as its schema declares them. */
+export function parameterNames(S: StrategyClass): string[] {
+  return Object.keys(objectShape(S.params));
+}
+
+/** The parameter `key` names: itself, its camelCase form (`entry_period` → `entryPeriod`) or an alias; undefined if none. */
+export function parameterKey(S: StrategyClass, key: string): string | undefined {
+  const known = parameterNames(S);
+  const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const alias = S.aliases?.[key] ?? S.aliases?.[camel];
+  return known.includes(key) ? key : known.includes(camel) ? camel : alias && known.includes(alias) ? alias : undefined;
+}
+
 export function strategyName(S: { name: string }): string {
   return S.name || 'Strategy';
 }
 
+// Schemas are recognised by their type name, not instanceof: a strategy module may bring its own
+// copy of zod (another node_modules, or CommonJS next to an ESM-loaded one).
+type Def = { typeName?: string; innerType?: z.ZodTypeAny; schema?: z.ZodTypeAny; defaultValue?: () => unknown; shape?: () => Record<string, z.ZodTypeAny> };
+
+/** The schema under effects (refine, transform), defaults, optional and nullable wrappers. */
+function unwrapOnce(s: z.ZodTypeAny): z.ZodTypeAny | null {
+  const def = s._def as Def;
+  if (def.typeName === 'ZodEffects') return def.schema ?? null;
+  if (def.typeName === 'ZodDefault' || def.typeName === 'ZodOptional' || def.typeName === 'ZodNullable') return def.innerType ?? null;
+  return null;
+}
+
 function objectShape(schema: z.ZodTypeAny): Record<string, z.ZodTypeAny> {
   let s = schema;
-  for (;;) {
-    if (s instanceof z.ZodEffects) s = s.innerType();
-    else if (s instanceof z.ZodDefault) s = s._def.innerType;
-    else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
-    else break;
-  }
-  if (!(s instanceof z.ZodObject)) return {};
-  return s.shape as Record<string, z.ZodTypeAny>;
+  for (let inner = unwrapOnce(s); inner; inner = unwrapOnce(s)) s = inner;
+  const def = s?._def as Def | undefined;
+  return def?.typeName === 'ZodObject' && def.shape ? def.shape() : {};
 }
 
 function defaultOf(schema: z.ZodTypeAny): unknown {
-  let s = schema;
-  for (;;) {
-    if (s instanceof z.ZodDefault) return s._def.defaultValue();
-    if (s instanceof z.ZodEffects) s = s.innerType();
-    else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
-    else return undefined;
+  let s: z.ZodTypeAny | null = schema;
+  while (s) {
+    const def = s._def as Def;
+    if (def.typeName === 'ZodDefault' && def.defaultValue) return def.defaultValue();
+    s = unwrapOnce(s);
   }
+  return undefined;
 }
 
 function pick(obj: unknown, path: (string | number)[]): unknown {

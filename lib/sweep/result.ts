@@ -1,0 +1,177 @@
+/** What a sweep returns: every combination ranked by score, with what ran, what resumed and what failed. */
+import type { Figure } from '../viz';
+import { displayFigure, displayHtml } from '../viz/display';
+import { htmlTable, textTable, type Row } from '../viz/table';
+import type { BacktestMetrics } from '../engine';
+import type { ExperimentMetrics } from './types';
+
+export interface SweepRow {
+  symbol: string;
+  timeframe: string;
+  params: Record<string, unknown>;
+  paramsHash: string;
+  score: number;
+  /** The full metrics of a run done now; the tracker's subset for a combination resumed from it. */
+  metrics: ExperimentMetrics & Partial<BacktestMetrics>;
+  /** Names of the disqualification rules failed; empty when it passed them all. */
+  disqualified: string[];
+  status: 'ok' | 'failed';
+  error?: string;
+  /** True when the result was already in the tracker and did not run again. */
+  resumed: boolean;
+  /** Per-block return moments (ExperimentRecord.blocks), for the Probability of Backtest Overfitting. */
+  blocks?: Float64Array;
+}
+
+export interface SweepSummary {
+  strategy: string;
+  experimentId: string | null;
+  /** Combinations in the grid after the constraint, over every symbol and timeframe. */
+  combinations: number;
+  ran: number;
+  resumed: number;
+  failed: number;
+  /** Grid points the strategy's schema refused (never run), with the first reason. */
+  invalid: { params: Record<string, unknown>; error: string }[];
+  workers: number;
+  /** True when the strategy ran in the caller's thread (a class workers cannot load). */
+  inProcess: boolean;
+  interrupted: boolean;
+  elapsedMs: number;
+  notes: string[];
+  /** The grid's parameter names, in order (for heatmaps). */
+  gridKeys: string[];
+}
+
+const TABLE_KEYS = ['returnPct', 'sharpe', 'maxDrawdown', 'totalTrades', 'winRate', 'profitFactor'] as const;
+
+export class SweepResult implements SweepSummary {
+  readonly strategy!: string;
+  readonly experimentId!: string | null;
+  readonly combinations!: number;
+  readonly ran!: number;
+  readonly resumed!: number;
+  readonly failed!: number;
+  readonly invalid!: { params: Record<string, unknown>; error: string }[];
+  readonly workers!: number;
+  readonly inProcess!: boolean;
+  readonly interrupted!: boolean;
+  readonly elapsedMs!: number;
+  readonly notes!: string[];
+  readonly gridKeys!: string[];
+  /** Every combination, best score first (failed ones last). */
+  readonly results: SweepRow[];
+
+  constructor(rows: SweepRow[], summary: SweepSummary) {
+    Object.assign(this, summary);
+    this.results = [...rows].sort((a, b) => b.score - a.score || (a.status === 'failed' ? 1 : 0) - (b.status === 'failed' ? 1 : 0));
+  }
+
+  /** The best-scoring combination (undefined when nothing ran). */
+  get best(): SweepRow | undefined {
+    return this.results[0];
+  }
+
+  /** The n best; `qualified: true` keeps only those that passed every disqualification rule. */
+  top(n = 10, opts: { qualified?: boolean; symbol?: string; timeframe?: string } = {}): SweepRow[] {
+    return this.results
+      .filter((r) => r.status === 'ok' && (!opts.qualified || r.disqualified.length === 0) && (!opts.symbol || r.symbol === opts.symbol) && (!opts.timeframe || r.timeframe === opts.timeframe))
+      .slice(0, n);
+  }
+
+  /** The symbol/timeframe pairs swept. */
+  get datasets(): { symbol: string; timeframe: string }[] {
+    const seen = new Map<string, { symbol: string; timeframe: string }>();
+    for (const r of this.results) seen.set(`${r.symbol}\u0000${r.timeframe}`, { symbol: r.symbol, timeframe: r.timeframe });
+    return [...seen.values()];
+  }
+
+  /** Rows for a table: the parameters flattened next to the headline metrics. */
+  rows(n = this.results.length): Row[] {
+    return this.results.slice(0, n).map((r, k) => {
+      const row: Row = { rank: k + 1, symbol: r.symbol, timeframe: r.timeframe, ...r.params, score: round(r.score) };
+      for (const key of TABLE_KEYS) row[key] = round(r.metrics?.[key]);
+      row.disqualified = r.status === 'failed' ? `error: ${r.error}` : r.disqualified.join(', ');
+      return row;
+    });
+  }
+
+  /** A heatmap of the best score over the first two numeric grid parameters, per dataset (or null). */
+  heatmap(symbol = this.best?.symbol, timeframe = this.best?.timeframe): Figure | null {
+    const ok = this.results.filter((r) => r.status === 'ok' && r.symbol === symbol && r.timeframe === timeframe);
+    const keys = this.gridKeys.filter((k) => ok.some((r) => typeof r.params[k] === 'number')).slice(0, 2);
+    if (keys.length < 2 || ok.length === 0) return null;
+    const [kx, ky] = keys;
+    const xs = [...new Set(ok.map((r) => r.params[kx] as number))].sort((a, b) => a - b);
+    const ys = [...new Set(ok.map((r) => r.params[ky] as number))].sort((a, b) => a - b);
+    const z: (number | null)[][] = ys.map(() => xs.map(() => null));
+    for (const r of ok) {
+      const i = ys.indexOf(r.params[ky] as number), j = xs.indexOf(r.params[kx] as number);
+      const s = r.score <= -999 ? null : r.score;
+      if (s !== null && (z[i][j] === null || s > (z[i][j] as number))) z[i][j] = s;
+    }
+    return {
+      data: [{ type: 'heatmap', x: xs, y: ys, z, colorscale: 'RdBu', zmid: 0, colorbar: { title: { text: 'score' } } }],
+      layout: { title: { text: `${this.strategy} on ${symbol} ${timeframe}: best score by ${kx} × ${ky} (blank: disqualified)` }, xaxis: { title: { text: kx } }, yaxis: { title: { text: ky } }, height: 420 },
+    };
+  }
+
+  /** One paragraph: what ran, how fast, what failed. */
+  headline(): string {
+    const rate = this.ran > 0 ? ` (${Math.round((this.ran / Math.max(1e-9, this.elapsedMs)) * 1000).toLocaleString('en-US')}/s)` : '';
+    const parts = [
+      `${this.strategy}: ${this.combinations.toLocaleString('en-US')} combinations`,
+      `${this.ran.toLocaleString('en-US')} ran in ${(this.elapsedMs / 1000).toFixed(2)} s${rate} on ${this.inProcess ? 'the calling thread' : `${this.workers} worker${this.workers === 1 ? '' : 's'}`}`,
+    ];
+    if (this.resumed) parts.push(`${this.resumed.toLocaleString('en-US')} already in the tracker`);
+    if (this.failed) parts.push(`${this.failed} failed`);
+    if (this.invalid.length) parts.push(`${this.invalid.length} refused by the schema (${this.invalid[0].error})`);
+    if (this.interrupted) parts.push('INTERRUPTED');
+    const qualified = this.results.filter((r) => r.status === 'ok' && r.disqualified.length === 0).length;
+    parts.push(`${qualified} pass the disqualification rules`);
+    return parts.join('; ');
+  }
+
+  toString(): string {
+    return `${this.headline()}\n${[...this.notes].map((n) => `note: ${n}\n`).join('')}\n${textTable(this.rows(10))}`;
+  }
+
+  /** The headline, the 20 best and a score heatmap in a notebook; text elsewhere. */
+  display(opts: { top?: number; charts?: boolean } = {}): void {
+    const text = this.toString();
+    const html = `<p>${escape(this.headline())}</p>` + this.notes.map((n) => `<p><i>note: ${escape(n)}</i></p>`).join('') + htmlTable(this.rows(opts.top ?? 20));
+    if (!displayHtml(html, text)) {
+      console.log(text);
+      return;
+    }
+    const fig = opts.charts === false ? null : this.heatmap();
+    if (fig) displayFigure(fig);
+  }
+
+  toJSON(): Record<string, unknown> {
+    const { results, ...summary } = this;
+    return {
+      ...summary,
+      results: results.map(({ blocks: _blocks, metrics, ...r }) => ({ ...r, metrics: finite(metrics) })),
+    };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+function round(v: number | undefined): number | undefined {
+  return v === undefined || !Number.isFinite(v) ? v : Math.round(v * 1e4) / 1e4;
+}
+
+function finite(o: object | undefined): Record<string, unknown> | undefined {
+  if (!o) return o;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  return out;
+}
+
+function escape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

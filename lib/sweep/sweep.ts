@@ -1,0 +1,405 @@
+/**
+ * The fluent sweep: strategy × symbols × timeframes × parameter grid.
+ *
+ *   const sw = await sweep({ SPY: spy, QQQ: qqq })
+ *     .strategy(strategies.SmaCross).grid({ fast: range(5, 50, 5), slow: range(20, 200, 10) })
+ *     .where((p) => p.fast < p.slow).workers(2).track(tracker, 'sweep_001').run();
+ *
+ * Data is prepared once per symbol/timeframe and shared with the workers through one
+ * SharedArrayBuffer; indicators are memoised per dataset inside each worker, so combinations that
+ * need the same SMA compute it once. Results are committed to the tracker in batches, each in one
+ * transaction: a kill loses at most the batch in flight, and a rerun skips what is stored.
+ */
+import type { Bars } from '../core/bars';
+import { StratlabError } from '../core/errors';
+import { paramsHash } from '../core/hash';
+import { resample } from '../data/resample';
+import { slice, type TimeLike } from '../data/slice';
+import { periodLabel } from '../data/windows';
+import { engine, METRIC_KEYS, parseParams, strategyName, type BacktestMetrics, type EngineSettings, type StrategyClass } from '../engine';
+import { plainParams } from '../engine/result';
+import { IndicatorMemo } from '../indicators';
+import { strategyByName } from '../strategies/registry';
+import { checkGrid, expandGrid, type Constraint, type ParamGrid } from './grid';
+import { availableCores, SweepPool } from './pool';
+import { progressReporter, type ProgressMode } from './progress';
+import { SweepResult, type SweepRow } from './result';
+import { disqualify, DISQUALIFIED_SCORE, SCORES, type DisqualificationRules, type ScoreFunction } from './score';
+import { shareBars, type SharedBars } from './shared';
+import { strategyRef, type StrategyRef } from './strategy-ref';
+import { BLOCK_WIDTH, METRIC_COUNT, runChunk, type ChunkOutput } from './task';
+import type { ExperimentMetrics, ExperimentRecord, ExperimentStore } from './types';
+
+export type SweepData = Bars | Record<string, Bars>;
+
+/** Engine settings a sweep accepts (checked exactly as engine(bars) checks them). */
+export interface SweepSettings {
+  cash?: number;
+  spread?: number;
+  commission?: number;
+  fill?: 'close' | 'next_open';
+  size?: number | { units: number } | { cash: number };
+  fractional?: boolean;
+  calendar?: EngineSettings['calendar'];
+  riskFreeRate?: number;
+}
+
+interface Tracking {
+  store: ExperimentStore;
+  experimentId: string;
+  source: string;
+  parentExperimentId?: string;
+}
+
+interface Config {
+  data: Bars[];
+  strategy?: StrategyClass;
+  grid: ParamGrid;
+  where?: Constraint;
+  timeframes?: string[];
+  workers: number;
+  tracking?: Tracking;
+  score: ScoreFunction;
+  rules: Partial<DisqualificationRules>;
+  settings: EngineSettings;
+  from?: TimeLike;
+  to?: TimeLike;
+  progress: ProgressMode;
+  batchSize: number;
+  signal?: AbortSignal;
+  memoBytes: number;
+}
+
+export function sweep(data: SweepData): Sweep {
+  const list = isBars(data) ? [data] : data !== null && typeof data === 'object' ? Object.entries(data).map(([symbol, b]) => {
+    if (!isBars(b)) throw new StratlabError('BAD_ARGUMENT', `sweep({ ${symbol}: … }): expected Bars for ${symbol}`);
+    return b.symbol === symbol ? b : { ...b, symbol };
+  }) : [];
+  if (list.length === 0) throw new StratlabError('BAD_ARGUMENT', 'sweep(data): expected Bars or { SYMBOL: Bars, … }');
+  return new Sweep({
+    data: list, grid: {}, workers: Math.min(availableCores(), 4), score: SCORES.sharpe, rules: {},
+    settings: engine(list[0]).config, progress: 'auto', batchSize: 500, memoBytes: 512 * 1024 * 1024,
+  });
+}
+
+export class Sweep {
+  /** @internal use sweep(data) */
+  constructor(private readonly config: Readonly<Config>) {}
+
+  private with(patch: Partial<Config>): Sweep {
+    return new Sweep({ ...this.config, ...patch });
+  }
+
+  /** The strategy: a class, or a built-in's name. */
+  strategy(S: StrategyClass | string): Sweep {
+    const cls = typeof S === 'string' ? strategyByName(S) : S;
+    if (typeof cls !== 'function' || !cls.params) throw new StratlabError('BAD_ARGUMENT', 'sweep.strategy(S): expected a Strategy subclass or a built-in name');
+    return this.with({ strategy: cls, grid: this.config.grid && Object.keys(this.config.grid).length ? checkGrid(cls, this.config.grid) : {} });
+  }
+
+  /** Values to try per parameter: { fast: [5, 10, 20], slow: range(30, 100, 10) }. Other parameters keep their defaults. */
+  grid(grid: Record<string, readonly unknown[]>): Sweep {
+    return this.with({ grid: this.config.strategy ? checkGrid(this.config.strategy, grid) : { ...grid } });
+  }
+
+  /** Keep only the combinations for which `constraint(params)` is true, e.g. p => p.fast < p.slow. */
+  where(constraint: Constraint): Sweep {
+    if (typeof constraint !== 'function') throw new StratlabError('BAD_ARGUMENT', 'sweep.where(fn): expected a function of the parameters');
+    return this.with({ where: constraint });
+  }
+
+  /** Resample each symbol to these timeframes (from its own bars) and sweep each. */
+  timeframes(list: string[]): Sweep {
+    if (!Array.isArray(list) || list.length === 0) throw new StratlabError('BAD_ARGUMENT', 'sweep.timeframes(list): expected a non-empty list such as [\'1h\', \'4h\']');
+    for (const b of this.config.data) for (const tf of list) if (tf !== b.timeframe) resample(sliceHead(b), tf); // checks the labels now
+    return this.with({ timeframes: [...list] });
+  }
+
+  /** Worker threads (default: the cores, at most 4); 0 runs in the calling thread. */
+  workers(n: number): Sweep {
+    if (!Number.isInteger(n) || n < 0) throw new StratlabError('BAD_ARGUMENT', `sweep.workers(${n}): expected a whole number ≥ 0`);
+    return this.with({ workers: n });
+  }
+
+  /**
+   * Records every result in `store` (a tracker) under `experimentId`, in batches; combinations it
+   * already holds (same strategy, symbol, timeframe, parameters, data period and costs) are not run again.
+   */
+  track(store: ExperimentStore, experimentId: string, opts: { source?: string; parentExperimentId?: string } = {}): Sweep {
+    if (!store || typeof store.saveMany !== 'function' || typeof store.testedRecords !== 'function') {
+      throw new StratlabError('BAD_ARGUMENT', 'sweep.track(store, id): expected a tracker (openTracker(path))');
+    }
+    if (typeof experimentId !== 'string' || experimentId.trim() === '') throw new StratlabError('BAD_ARGUMENT', 'sweep.track(store, id): expected an experiment id such as \'sweep_001\'');
+    return this.with({ tracking: { store, experimentId, source: opts.source ?? 'existing', parentExperimentId: opts.parentExperimentId } });
+  }
+
+  /** How to rank: 'sharpe' (default, the seed's), 'calmarSharpe', 'penalised', 'returnPct', or your own function of the metrics. */
+  score(score: keyof typeof SCORES | ScoreFunction): Sweep {
+    const fn = typeof score === 'function' ? score : SCORES[score];
+    if (typeof fn !== 'function') throw new StratlabError('BAD_ARGUMENT', `sweep.score(${JSON.stringify(score)}): expected ${Object.keys(SCORES).join(', ')} or a function`);
+    return this.with({ score: fn });
+  }
+
+  /** Override some of the seed's disqualification thresholds. */
+  rules(rules: Partial<DisqualificationRules>): Sweep {
+    return this.with({ rules: { ...this.config.rules, ...rules } });
+  }
+
+  /** Engine settings for every run (defaults: the seed's cost model — spread 0.0003, fills at the close). */
+  settings(s: SweepSettings): Sweep {
+    let e = engine(this.config.data[0]);
+    const base = this.config.settings;
+    e = e.cash(s.cash ?? base.cash).spread(s.spread ?? base.spread).commission(s.commission ?? base.commission).fill(s.fill ?? base.fill)
+      .fractional(s.fractional ?? base.fractional).calendar(s.calendar ?? base.calendar).riskFreeRate(s.riskFreeRate ?? base.riskFreeRate);
+    const size = s.size ?? ('fraction' in base.sizing ? base.sizing.fraction : base.sizing);
+    e = e.size(size as number);
+    return this.with({ settings: e.config });
+  }
+
+  /** Only the bars from `from` to `to` (inclusive). */
+  between(from?: TimeLike | null, to?: TimeLike | null): Sweep {
+    for (const b of this.config.data) slice(b, from, to); // checks the dates now
+    return this.with({ from: from ?? undefined, to: to ?? undefined });
+  }
+
+  /** 'auto' (a bar on a terminal, a line every 5 s in a notebook), 'bar', 'lines', 'none', or a callback. */
+  progress(mode: ProgressMode): Sweep {
+    return this.with({ progress: mode });
+  }
+
+  /** Results per tracker transaction (default 500). */
+  batchSize(n: number): Sweep {
+    if (!Number.isInteger(n) || n < 1) throw new StratlabError('BAD_ARGUMENT', `sweep.batchSize(${n}): expected a whole number ≥ 1`);
+    return this.with({ batchSize: n });
+  }
+
+  /** Stop early when the signal aborts: chunks running finish and are committed, the rest never start. */
+  signal(signal: AbortSignal): Sweep {
+    return this.with({ signal });
+  }
+
+  /** The combinations the grid yields after the constraint, per dataset. */
+  combinations(): Record<string, unknown>[] {
+    return expandGrid(this.config.grid, this.config.where);
+  }
+
+  async run(): Promise<SweepResult> {
+    return runSweep(this.config);
+  }
+}
+
+/** What the runner needs per symbol/timeframe. */
+interface Dataset {
+  bars: Bars;
+  period: string;
+  shared?: SharedBars;
+}
+
+async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
+  const t0 = performance.now();
+  const S = c.strategy;
+  if (!S) throw new StratlabError('BAD_ARGUMENT', 'sweep(…).run(): no strategy; call .strategy(S) first');
+  const name = strategyName(S);
+  const notes: string[] = [];
+
+  // Parameters: validated once here (defaults filled), hashed canonically.
+  const grid = checkGrid(S, c.grid);
+  const combos: { params: Record<string, unknown>; plain: Record<string, unknown>; hash: string }[] = [];
+  const invalid: { params: Record<string, unknown>; error: string }[] = [];
+  for (const raw of expandGrid(grid, c.where)) {
+    try {
+      const params = parseParams(S, raw) as Record<string, unknown>;
+      const plain = plainParams(params);
+      combos.push({ params, plain, hash: paramsHash(plain) });
+    } catch (e) {
+      invalid.push({ params: raw, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  // Values that cannot cross a thread (a class given as a parameter) are sent by name and parsed there.
+  const parseInWorker = combos.some((k) => Object.values(k.params).some((v) => typeof v === 'function'));
+
+  const datasets = prepareData(c);
+  const executionDelay: 0 | 1 = c.settings.fill === 'next_open' ? 1 : 0;
+  const rows: SweepRow[] = [];
+  const work: { ds: Dataset; todo: typeof combos }[] = [];
+  let resumed = 0;
+  for (const ds of datasets) {
+    let todo = combos;
+    if (c.tracking) {
+      const stored = c.tracking.store.testedRecords({ strategy: name, symbol: ds.bars.symbol, timeframe: ds.bars.timeframe, period: ds.period, spread: c.settings.spread, executionDelay });
+      if (stored.size > 0) {
+        todo = combos.filter((k) => !stored.has(k.hash));
+        for (const k of combos) {
+          const r = stored.get(k.hash);
+          if (r) rows.push(fromRecord(r)), resumed++;
+        }
+      }
+    }
+    if (todo.length > 0) work.push({ ds, todo });
+  }
+
+  const ref = strategyRef(S);
+  let workers = c.workers;
+  if (workers > 0 && ref === null) {
+    notes.push(`${name} is not importable from a JavaScript module (defined in a notebook cell or a TypeScript file), so it runs in this thread; export it from a .js module to use workers`);
+    workers = 0;
+  }
+  const total = work.reduce((n, w) => n + w.todo.length, 0);
+  const progress = progressReporter(`sweep ${name}`, total, c.progress);
+  const pending: ExperimentRecord[] = [];
+  let done = 0, failed = 0, interrupted = false;
+  const commit = () => {
+    if (c.tracking && pending.length > 0) c.tracking.store.saveMany(pending.splice(0, pending.length));
+    else pending.length = 0;
+  };
+  const collect = (ds: Dataset, chunk: typeof combos, out: ChunkOutput) => {
+    for (let k = 0; k < chunk.length; k++) {
+      const row = toRow(ds, chunk[k], out, k, c);
+      if (row.status === 'failed') failed++;
+      rows.push(row);
+      if (c.tracking) pending.push(toRecord(row, name, c.tracking, ds.period, c.settings.spread, executionDelay));
+    }
+    done += chunk.length;
+    if (pending.length >= c.batchSize) commit();
+    progress.update(done, failed);
+  };
+
+  const chunkSize = (n: number) => Math.max(8, Math.min(512, Math.ceil(n / (Math.max(1, workers) * 6))));
+  try {
+    if (workers === 0) {
+      for (const { ds, todo } of work) {
+        const memo = new IndicatorMemo(c.memoBytes);
+        const size = Math.max(8, Math.min(256, Math.ceil(todo.length / 20)));
+        for (let i = 0; i < todo.length; i += size) {
+          if (c.signal?.aborted) { interrupted = true; break; }
+          const chunk = todo.slice(i, i + size);
+          collect(ds, chunk, runChunk(ds.bars, S, chunk.map((k) => k.params), c.settings, memo, false));
+          await new Promise((r) => setImmediate(r)); // let progress, timers and Ctrl-C through
+        }
+      }
+    } else {
+      const pool = new SweepPool(workers);
+      try {
+        interrupted = await runOnPool(pool, work, ref as StrategyRef, c, parseInWorker, chunkSize, collect);
+      } finally {
+        await pool.close();
+      }
+    }
+  } finally {
+    commit();
+    progress.finish();
+  }
+  if (invalid.length > 0) notes.push(`${invalid.length} grid point(s) refused by ${name}'s parameter rules and not run, e.g. ${JSON.stringify(invalid[0].params)}: ${invalid[0].error}`);
+
+  return new SweepResult(rows, {
+    strategy: name, experimentId: c.tracking?.experimentId ?? null, combinations: combos.length * datasets.length,
+    ran: done, resumed, failed, invalid, workers: workers === 0 ? 0 : workers, inProcess: workers === 0, interrupted,
+    elapsedMs: performance.now() - t0, notes, gridKeys: Object.keys(grid),
+  });
+}
+
+/** Feeds chunks to the pool, at most two per worker in flight, in dataset order; true when aborted. */
+async function runOnPool(pool: SweepPool, work: { ds: Dataset; todo: { params: Record<string, unknown>; plain: Record<string, unknown>; hash: string }[] }[], ref: StrategyRef, c: Readonly<Config>, parse: boolean,
+  chunkSize: (n: number) => number, collect: (ds: Dataset, chunk: { params: Record<string, unknown>; plain: Record<string, unknown>; hash: string }[], out: ChunkOutput) => void): Promise<boolean> {
+  const queue: { ds: Dataset; chunk: (typeof work)[number]['todo'] }[] = [];
+  for (const w of work) {
+    w.ds.shared ??= shareBars(`${process.pid}:${Math.random().toString(36).slice(2)}:${w.ds.bars.symbol}:${w.ds.bars.timeframe}`, w.ds.bars);
+    const size = chunkSize(w.todo.length);
+    for (let i = 0; i < w.todo.length; i += size) queue.push({ ds: w.ds, chunk: w.todo.slice(i, i + size) });
+  }
+  let next = 0, aborted = false;
+  let failure: unknown = null;
+  const lane = async (): Promise<void> => {
+    while (next < queue.length && failure === null) {
+      if (c.signal?.aborted) { aborted = true; return; }
+      const { ds, chunk } = queue[next++];
+      try {
+        const out = await pool.run({
+          dataset: ds.shared as SharedBars, strategy: ref, settings: c.settings, parse, memoBytes: c.memoBytes,
+          combos: chunk.map((k) => (parse ? k.plain : k.params)),
+        });
+        collect(ds, chunk, out);
+      } catch (e) {
+        failure = e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: pool.size * 2 }, lane));
+  if (failure !== null) {
+    throw new StratlabError('STRATEGY_ERROR', `sweep worker failed: ${failure instanceof Error ? failure.message : String(failure)}`, {
+      hint: 'results finished before the failure are kept (and committed when tracked)',
+    });
+  }
+  return aborted;
+}
+
+function prepareData(c: Readonly<Config>): Dataset[] {
+  const out: Dataset[] = [];
+  for (const base of c.data) {
+    const window = c.from !== undefined || c.to !== undefined ? slice(base, c.from, c.to) : base;
+    if (window.time.length === 0) throw new StratlabError('EMPTY_DATA', `sweep: ${base.symbol} has no bars between ${String(c.from)} and ${String(c.to)}`);
+    for (const tf of c.timeframes ?? [window.timeframe]) {
+      const bars = tf === window.timeframe ? window : resample(window, tf);
+      if (bars.time.length === 0) throw new StratlabError('EMPTY_DATA', `sweep: ${base.symbol} ${tf} has no bars`);
+      const n = bars.time.length;
+      out.push({ bars, period: periodLabel(bars.time[0], bars.time[n - 1] + 1) });
+    }
+  }
+  return out;
+}
+
+function metricsOf(out: ChunkOutput, k: number): BacktestMetrics {
+  const m: Record<string, number> = {};
+  for (let j = 0; j < METRIC_COUNT; j++) m[METRIC_KEYS[j]] = out.metrics[k * METRIC_COUNT + j];
+  return m as unknown as BacktestMetrics;
+}
+
+export function experimentMetrics(m: ExperimentMetrics): ExperimentMetrics {
+  return {
+    returnPct: m.returnPct, annualisedReturn: m.annualisedReturn, maxDrawdown: m.maxDrawdown, totalTrades: m.totalTrades,
+    tradesPerYear: m.tradesPerYear, winRate: m.winRate, profitFactor: m.profitFactor, sharpe: m.sharpe,
+  };
+}
+
+function toRow(ds: Dataset, combo: { plain: Record<string, unknown>; hash: string }, out: ChunkOutput, k: number, c: Readonly<Config>): SweepRow {
+  const base = { symbol: ds.bars.symbol, timeframe: ds.bars.timeframe, params: combo.plain, paramsHash: combo.hash, resumed: false };
+  const error = out.errors[k];
+  if (error !== null) {
+    return { ...base, score: DISQUALIFIED_SCORE, metrics: undefined as unknown as SweepRow['metrics'], disqualified: [], status: 'failed', error };
+  }
+  const metrics = metricsOf(out, k);
+  const score = c.score(metrics, combo.plain);
+  return {
+    ...base, metrics, status: 'ok',
+    score: Number.isFinite(score) ? score : DISQUALIFIED_SCORE,
+    disqualified: disqualify(metrics, c.rules),
+    blocks: out.blocks.slice(k * BLOCK_WIDTH, (k + 1) * BLOCK_WIDTH),
+  };
+}
+
+function toRecord(row: SweepRow, strategy: string, t: Tracking, period: string, spread: number, executionDelay: 0 | 1): ExperimentRecord {
+  return {
+    experimentId: t.experimentId, strategy, strategySource: t.source, symbol: row.symbol, timeframe: row.timeframe,
+    params: row.params, paramsHash: row.paramsHash, status: row.status, error: row.error,
+    metrics: row.metrics ? experimentMetrics(row.metrics) : undefined, score: row.score, disqualified: row.disqualified,
+    trainPeriod: period, spread, executionDelay, parentExperimentId: t.parentExperimentId, blocks: row.blocks,
+  };
+}
+
+function fromRecord(r: ExperimentRecord): SweepRow {
+  return {
+    symbol: r.symbol, timeframe: r.timeframe, params: r.params, paramsHash: r.paramsHash, score: r.score,
+    metrics: r.metrics as SweepRow['metrics'], disqualified: r.disqualified, status: r.status, error: r.error, resumed: true, blocks: r.blocks,
+  };
+}
+
+function isBars(x: unknown): x is Bars {
+  return x !== null && typeof x === 'object' && (x as Bars).close instanceof Float64Array && (x as Bars).time instanceof Float64Array;
+}
+
+/** The first few bars (enough to check a resample label without resampling everything). */
+function sliceHead(b: Bars): Bars {
+  const n = Math.min(b.time.length, 16);
+  return { ...b, time: b.time.subarray(0, n), open: b.open.subarray(0, n), high: b.high.subarray(0, n), low: b.low.subarray(0, n), close: b.close.subarray(0, n), volume: b.volume.subarray(0, n) };
+}
+
