@@ -13,16 +13,19 @@ export { indicators };
 export * from './metrics';
 export {
   engine, Engine, ENGINE_DEFAULTS, Strategy, Series, crossover, crossunder, InitContext, BarContext, BacktestResult,
-  METRIC_KEYS, parseParams, parameterDefaults, runBacktest, checkLookahead, equityFigure, drawdownFigure, tradesFigure,
+  METRIC_KEYS, parseParams, parameterDefaults, parameterNames, parameterKey, strategyName, runBacktest, checkLookahead, equityFigure, drawdownFigure, tradesFigure,
 } from './engine';
 export type {
-  StrategyClass, BarView, PositionView, PlotMode, RegisteredIndicator, IndicatorOptions, BacktestMetrics, RunSettings, RunSpec,
+  EngineSettings, StrategyClass, BarView, PositionView, PlotMode, RegisteredIndicator, IndicatorOptions, BacktestMetrics, RunSettings, RunSpec,
   ResultJsonOptions, DisplayOptions, LookaheadReport, Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side,
   ExitReason, OrderReason, OrderStatus, DefaultSizing,
 } from './engine';
 
 import * as strategies from './strategies';
 export { strategies };
+
+export * from './sweep';
+export * from './tracker';
 
 import * as viz from './viz';
 export { viz };
