@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { benchData } from './data.mjs';
 import { benchIndicators } from './indicators.mjs';
 import { benchEngine } from './engine.mjs';
+import { benchSweep } from './sweep.mjs';
+import { benchTracker } from './tracker.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,7 +45,7 @@ const valueOf = (r) => r.value ?? r.ms;
 const unitOf = (r) => r.unit ?? 'ms';
 const met = (r) => (r.higherIsBetter ? valueOf(r) >= r.target : valueOf(r) <= r.target);
 
-// `--only engine` (or setup, data, indicators) runs one group and leaves the README alone.
+// `--only engine` (or setup, data, indicators, sweep, tracker) runs one group and leaves the README alone.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const want = (group) => !only || only === group;
 
@@ -68,6 +70,14 @@ async function main() {
     if (want('engine')) {
       const goog = path.resolve(ROOT, '..', 'shared', 'data', 'GOOG.csv');
       for (const r of await benchEngine(lib, goog)) rows.push({ group: 'engine', ...r });
+    }
+    if (want('sweep')) {
+      process.stderr.write('bench: sweep (SmaCross 4,851-combination grid, StochRSI 3,456-combination grid, workers, memory)\n');
+      for (const r of await benchSweep(lib)) rows.push({ group: 'sweep', ...r });
+    }
+    if (want('tracker')) {
+      process.stderr.write('bench: tracker (saveMany 100,000 rows; queries over a 1,000,000-row database, ~1 GB in the temp folder)\n');
+      for (const r of await benchTracker(lib, tmp)) rows.push({ group: 'tracker', ...r });
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

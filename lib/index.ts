@@ -26,6 +26,8 @@ export { strategies };
 
 export * from './sweep';
 export * from './tracker';
+export * from './validation';
+export * from './optimize';
 
 import * as viz from './viz';
 export { viz };

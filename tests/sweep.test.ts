@@ -6,7 +6,7 @@ import { engine, Strategy, type BarContext, type InitContext, type Series, type 
 import { IndicatorMemo, sma, withIndicatorMemo } from '../lib/indicators';
 import { SmaCross } from '../lib/strategies/sma-cross';
 import { expandGrid, range, sweep, type SweepRow } from '../lib/sweep';
-import { returnBlocks } from '../lib/sweep/task';
+import { equityReturnBlocks } from '../lib/metrics/blocks';
 import type { Bars } from '../lib/core/bars';
 import { GOOG, EURUSD } from './helpers/paths';
 
@@ -150,7 +150,7 @@ describe('sweep', () => {
   it('keeps per-block return moments that add up to the whole run', async () => {
     const res = direct(goog, SmaCross, { fast: 10, slow: 30 });
     const blocks = new Float64Array(48);
-    returnBlocks(res.equity, blocks, 0);
+    equityReturnBlocks(res.equity, 16, blocks, 0);
     let sum = 0, count = 0;
     for (let i = 1; i < res.equity.length; i++) sum += res.equity[i] / res.equity[i - 1] - 1;
     for (let b = 0; b < 16; b++) count += blocks[32 + b];

@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'BAD_PARAMETER'
   | 'UNKNOWN_STRATEGY'
   | 'STRATEGY_ERROR'
-  | 'LOOKAHEAD';
+  | 'LOOKAHEAD'
+  | 'DATABASE';
 
 export interface ErrorLocation {
   file?: string;

@@ -5,6 +5,7 @@
  */
 import type { Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
+import { nearest } from '../data/options';
 import { slice, type TimeLike } from '../data/slice';
 import type { CalendarOption } from '../metrics';
 import { checkLookahead, type LookaheadReport } from './lookahead';
@@ -27,6 +28,40 @@ export const ENGINE_DEFAULTS = {
 
 /** The broker and annualisation settings of a run, without the strategy. */
 export type EngineSettings = Omit<RunSpec, 'strategy' | 'params'>;
+
+/**
+ * Engine settings as one object, for configs, sweeps, optimizers and validation:
+ * `engine(bars).configure({ spread: 0.0005, fill: 'next_open' })` is the chain of the same calls.
+ */
+export interface EngineOptions {
+  cash?: number;
+  spread?: number;
+  commission?: number;
+  fill?: FillMode;
+  /** A fraction of equity, { units } or { cash } (see size()). */
+  size?: number | { units: number } | { cash: number };
+  fractional?: boolean;
+  calendar?: CalendarOption;
+  riskFreeRate?: number;
+}
+
+export const ENGINE_OPTION_KEYS: readonly (keyof EngineOptions)[] = ['cash', 'spread', 'commission', 'fill', 'size', 'fractional', 'calendar', 'riskFreeRate'];
+
+/** `options` if every key is a setting; otherwise BAD_ARGUMENT naming the key, with a suggestion. Values are checked by configure(). */
+export function checkEngineOptions(options: unknown): EngineOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new StratlabError('BAD_ARGUMENT', `engine settings: expected an object such as { spread: 0.0003, fill: 'close' }`);
+  }
+  for (const key of Object.keys(options)) {
+    if ((ENGINE_OPTION_KEYS as readonly string[]).includes(key)) continue;
+    const near = nearest(key, [...ENGINE_OPTION_KEYS]);
+    throw new StratlabError('BAD_ARGUMENT', `engine settings: unknown setting '${key}'.` + (near ? ` Did you mean '${near}'?` : ''), {
+      hint: `settings are: ${ENGINE_OPTION_KEYS.join(', ')}`,
+      location: { field: key },
+    });
+  }
+  return options as EngineOptions;
+}
 
 interface Settings extends EngineSettings {
   strategy?: StrategyClass;
@@ -119,6 +154,15 @@ export class Engine {
   riskFreeRate(rate: number): Engine {
     check(Number.isFinite(rate) && rate > -1 && rate < 1, `riskFreeRate(${rate}): expected an annual rate as a fraction, e.g. 0.04`);
     return this.with({ riskFreeRate: rate });
+  }
+
+  /** Applies several settings at once, each checked as by its own method; an unknown key is refused with a suggestion. */
+  configure(options: EngineOptions): Engine {
+    let e: Engine = this;
+    for (const [key, value] of Object.entries(checkEngineOptions(options))) {
+      if (value !== undefined) e = (e[key as keyof EngineOptions] as (v: unknown) => Engine).call(e, value);
+    }
+    return e;
   }
 
   /** Run over the bars from `from` to `to` only (both inclusive; a date-only `to` includes that day). */

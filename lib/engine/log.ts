@@ -51,7 +51,7 @@ const ORDER_COLUMNS = [
 ] as const;
 
 // Most runs fit the first allocation; a long one grows fourfold at a time (few reallocations).
-const INITIAL_ROWS = 256;
+const INITIAL_ROWS = 64;
 
 export class TradeLog {
   length = 0;

@@ -65,6 +65,17 @@ export function parameterDefaults(S: StrategyClass): Record<string, unknown> {
 }
 
 /**
+ * `raw` with its keys resolved (snake_case, aliases) and the schema's defaults filled in, NOT
+ * validated: what a sweep hashes and stores for a combination before a worker validates and runs it.
+ * Keys that are not parameters are kept as given (parseParams will refuse them).
+ */
+export function completeParams(S: StrategyClass, raw: Record<string, unknown>): Record<string, unknown> {
+  const out = parameterDefaults(S);
+  for (const [key, value] of Object.entries(raw)) out[parameterKey(S, key) ?? key] = value;
+  return out;
+}
+
+/**
  * Validates `raw` against the strategy's schema and fills in the defaults. snake_case keys are
  * accepted for camelCase parameters (`entry_period` → `entryPeriod`), and a strategy's `aliases`
  * (`sl_atr` → `stopLossAtr`), so seed-style configs work.
@@ -114,6 +125,20 @@ export function parameterKey(S: StrategyClass, key: string): string | undefined 
   const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const alias = S.aliases?.[key] ?? S.aliases?.[camel];
   return known.includes(key) ? key : known.includes(camel) ? camel : alias && known.includes(alias) ? alias : undefined;
+}
+
+/** Refuses names that are not parameters of S (snake_case and aliases accepted), suggesting the nearest. */
+export function checkParameterNames(S: StrategyClass, names: readonly string[], context = ''): void {
+  const known = parameterNames(S);
+  if (known.length === 0) return; // a schema we cannot see into: parseParams will judge
+  for (const key of names) {
+    if (parameterKey(S, key) !== undefined) continue;
+    const near = nearest(key, known);
+    throw new StratlabError('BAD_PARAMETER', `${context}${strategyName(S)} has no parameter '${key}'.` + (near ? ` Did you mean '${near}'?` : ''), {
+      hint: near ? undefined : `its parameters are: ${known.join(', ')}`,
+      location: { field: key },
+    });
+  }
 }
 
 export function strategyName(S: { name: string }): string {

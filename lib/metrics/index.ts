@@ -6,3 +6,8 @@ export { annualisation, type Annualisation, type CalendarName, type CalendarOpti
 export { drawdownSeries, drawdownStats, type DrawdownStats } from './drawdown';
 export { returnStats, cagr, yearsSpanned, type ReturnStats } from './returns';
 export { tradeStats, tradeColumns, exposurePct, type TradeColumns, type TradeStats } from './trades';
+export {
+  moments, mean, variance, std, skewness, kurtosis, quantile, quantiles, quantileSorted, sortedValues, normalCdf, normalPdf,
+  normalQuantile, studentTCdf, regularizedBeta, logGamma, logBeta, type Moments,
+} from './distribution';
+export { returnBlocks, equityReturnBlocks } from './blocks';

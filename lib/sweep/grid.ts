@@ -4,8 +4,7 @@
  * first ones), filtered by an optional constraint such as fast < slow.
  */
 import { StratlabError } from '../core/errors';
-import { nearest } from '../data/options';
-import { parameterKey, parameterNames, strategyName, type StrategyClass } from '../engine';
+import { checkParameterNames, type StrategyClass } from '../engine';
 
 export type ParamGrid = Record<string, readonly unknown[]>;
 export type Constraint = (params: Record<string, unknown>) => boolean;
@@ -36,21 +35,12 @@ export function gridSize(grid: ParamGrid): number {
  * (snake_case and the strategy's aliases accepted, as in parseParams) and each value list non-empty.
  */
 export function checkGrid(S: StrategyClass, grid: unknown): ParamGrid {
-  const name = strategyName(S);
   if (grid === null || typeof grid !== 'object' || Array.isArray(grid)) {
     throw new StratlabError('BAD_ARGUMENT', `sweep.grid(…): expected an object of value lists, e.g. { fast: [5, 10], slow: [30, 50] }`);
   }
-  const known = parameterNames(S);
+  checkParameterNames(S, Object.keys(grid), 'sweep grid: ');
   const out: ParamGrid = {};
   for (const [key, values] of Object.entries(grid)) {
-    const ok = known.length === 0 || parameterKey(S, key) !== undefined;
-    if (!ok) {
-      const near = nearest(key, known);
-      throw new StratlabError('BAD_PARAMETER', `sweep grid: ${name} has no parameter '${key}'.` + (near ? ` Did you mean '${near}'?` : ''), {
-        hint: `its parameters are: ${known.join(', ')}`,
-        location: { field: key },
-      });
-    }
     if (!Array.isArray(values) || values.length === 0) {
       throw new StratlabError('BAD_ARGUMENT', `sweep grid: '${key}' must be a non-empty list of values, got ${JSON.stringify(values)}`, { location: { field: key } });
     }

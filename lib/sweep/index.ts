@@ -1,9 +1,8 @@
 /** lib/sweep: parameter sweeps over strategies × symbols × timeframes, scored, ranked and tracked. */
-export { sweep, Sweep, experimentMetrics, type SweepData, type SweepSettings } from './sweep';
+export { sweep, Sweep, experimentMetrics, type SweepData } from './sweep';
 export { SweepResult, type SweepRow, type SweepSummary } from './result';
 export { expandGrid, gridSize, checkGrid, range, type ParamGrid, type Constraint } from './grid';
 export { disqualify, explainDisqualification, sharpeScore, SCORES, DISQUALIFICATION_RULES, DISQUALIFIED_SCORE, type DisqualificationRules, type ScoreFunction } from './score';
 export { RETURN_BLOCKS, type ExperimentRecord, type ExperimentMetrics, type ExperimentStore, type TestedQuery } from './types';
-export { returnBlocks } from './task';
 export { progressReporter, type Progress, type ProgressMode } from './progress';
 export { availableCores } from './pool';

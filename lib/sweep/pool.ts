@@ -33,11 +33,14 @@ export class SweepPool {
   constructor(readonly size: number) {
     this.piscina = new Piscina({
       filename: workerFile(),
-      minThreads: size,
+      minThreads: 0,
       maxThreads: size,
       // One chunk at a time per thread: chunks are sized so that each keeps a core busy.
       concurrentTasksPerWorker: 1,
-      idleTimeout: 60_000,
+      // Threads outlive a sweep by this long, warm (modules loaded, code optimised, the last
+      // dataset's indicators memoised) for the next one; then they exit and free their memory.
+      // Idle threads never keep the process alive.
+      idleTimeout: 30_000,
     });
   }
 
@@ -45,7 +48,17 @@ export class SweepPool {
     return this.piscina.run(task) as Promise<ChunkOutput>;
   }
 
+  /** Stops the threads now (a shared pool is left to its idle timeout instead). */
   async close(): Promise<void> {
     await this.piscina.destroy();
   }
+}
+
+const shared = new Map<number, SweepPool>();
+
+/** The process's pool of `size` threads, shared by successive sweeps and optimizations. */
+export function sharedPool(size: number): SweepPool {
+  let pool = shared.get(size);
+  if (!pool) shared.set(size, (pool = new SweepPool(size)));
+  return pool;
 }

@@ -16,33 +16,22 @@ import { paramsHash } from '../core/hash';
 import { resample } from '../data/resample';
 import { slice, type TimeLike } from '../data/slice';
 import { periodLabel } from '../data/windows';
-import { engine, METRIC_KEYS, parseParams, strategyName, type BacktestMetrics, type EngineSettings, type StrategyClass } from '../engine';
+import { checkParameterNames, completeParams, engine, strategyName, type EngineOptions, type EngineSettings, type StrategyClass } from '../engine';
 import { plainParams } from '../engine/result';
 import { IndicatorMemo } from '../indicators';
 import { strategyByName } from '../strategies/registry';
 import { checkGrid, expandGrid, type Constraint, type ParamGrid } from './grid';
-import { availableCores, SweepPool } from './pool';
+import { availableCores, sharedPool, type SweepPool } from './pool';
 import { progressReporter, type ProgressMode } from './progress';
 import { SweepResult, type SweepRow } from './result';
 import { disqualify, DISQUALIFIED_SCORE, SCORES, type DisqualificationRules, type ScoreFunction } from './score';
 import { shareBars, type SharedBars } from './shared';
 import { strategyRef, type StrategyRef } from './strategy-ref';
-import { BLOCK_WIDTH, METRIC_COUNT, runChunk, type ChunkOutput } from './task';
+import { BLOCK_WIDTH, metricsAt, runChunk, type ChunkOutput } from './task';
 import type { ExperimentMetrics, ExperimentRecord, ExperimentStore } from './types';
 
 export type SweepData = Bars | Record<string, Bars>;
 
-/** Engine settings a sweep accepts (checked exactly as engine(bars) checks them). */
-export interface SweepSettings {
-  cash?: number;
-  spread?: number;
-  commission?: number;
-  fill?: 'close' | 'next_open';
-  size?: number | { units: number } | { cash: number };
-  fractional?: boolean;
-  calendar?: EngineSettings['calendar'];
-  riskFreeRate?: number;
-}
 
 interface Tracking {
   store: ExperimentStore;
@@ -55,12 +44,16 @@ interface Config {
   data: Bars[];
   strategy?: StrategyClass;
   grid: ParamGrid;
+  /** Explicit parameter sets, instead of (or besides) the grid's product. */
+  paramSets?: Record<string, unknown>[];
   where?: Constraint;
   timeframes?: string[];
   workers: number;
   tracking?: Tracking;
   score: ScoreFunction;
   rules: Partial<DisqualificationRules>;
+  /** What settings() was given (layered); `settings` is the full result. */
+  options: EngineOptions;
   settings: EngineSettings;
   from?: TimeLike;
   to?: TimeLike;
@@ -78,7 +71,7 @@ export function sweep(data: SweepData): Sweep {
   if (list.length === 0) throw new StratlabError('BAD_ARGUMENT', 'sweep(data): expected Bars or { SYMBOL: Bars, … }');
   return new Sweep({
     data: list, grid: {}, workers: Math.min(availableCores(), 4), score: SCORES.sharpe, rules: {},
-    settings: engine(list[0]).config, progress: 'auto', batchSize: 500, memoBytes: 512 * 1024 * 1024,
+    options: {}, settings: engine(list[0]).config, progress: 'auto', batchSize: 500, memoBytes: 512 * 1024 * 1024,
   });
 }
 
@@ -100,6 +93,15 @@ export class Sweep {
   /** Values to try per parameter: { fast: [5, 10, 20], slow: range(30, 100, 10) }. Other parameters keep their defaults. */
   grid(grid: Record<string, readonly unknown[]>): Sweep {
     return this.with({ grid: this.config.strategy ? checkGrid(this.config.strategy, grid) : { ...grid } });
+  }
+
+  /** Explicit parameter sets to run (each completed with the defaults), in place of a grid. */
+  paramSets(sets: Record<string, unknown>[]): Sweep {
+    if (!Array.isArray(sets) || sets.length === 0 || sets.some((p) => p === null || typeof p !== 'object' || Array.isArray(p))) {
+      throw new StratlabError('BAD_ARGUMENT', 'sweep.paramSets(list): expected a non-empty list of parameter objects');
+    }
+    if (this.config.strategy) checkParameterNames(this.config.strategy, [...new Set(sets.flatMap((p) => Object.keys(p)))], 'sweep paramSets: ');
+    return this.with({ paramSets: sets.map((p) => ({ ...p })) });
   }
 
   /** Keep only the combinations for which `constraint(params)` is true, e.g. p => p.fast < p.slow. */
@@ -146,14 +148,9 @@ export class Sweep {
   }
 
   /** Engine settings for every run (defaults: the seed's cost model — spread 0.0003, fills at the close). */
-  settings(s: SweepSettings): Sweep {
-    let e = engine(this.config.data[0]);
-    const base = this.config.settings;
-    e = e.cash(s.cash ?? base.cash).spread(s.spread ?? base.spread).commission(s.commission ?? base.commission).fill(s.fill ?? base.fill)
-      .fractional(s.fractional ?? base.fractional).calendar(s.calendar ?? base.calendar).riskFreeRate(s.riskFreeRate ?? base.riskFreeRate);
-    const size = s.size ?? ('fraction' in base.sizing ? base.sizing.fraction : base.sizing);
-    e = e.size(size as number);
-    return this.with({ settings: e.config });
+  settings(options: EngineOptions): Sweep {
+    const merged = { ...this.config.options, ...options };
+    return this.with({ options: merged, settings: engine(this.config.data[0]).configure(merged).config });
   }
 
   /** Only the bars from `from` to `to` (inclusive). */
@@ -180,12 +177,19 @@ export class Sweep {
 
   /** The combinations the grid yields after the constraint, per dataset. */
   combinations(): Record<string, unknown>[] {
-    return expandGrid(this.config.grid, this.config.where);
+    return candidates(this.config, this.config.grid);
   }
 
   async run(): Promise<SweepResult> {
     return runSweep(this.config);
   }
+}
+
+/** One combination: its parameters (defaults filled), as plain JSON values, and their hash. */
+interface Combo {
+  params: Record<string, unknown>;
+  plain: Record<string, unknown>;
+  hash: string;
 }
 
 /** What the runner needs per symbol/timeframe. */
@@ -202,21 +206,16 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
   const name = strategyName(S);
   const notes: string[] = [];
 
-  // Parameters: validated once here (defaults filled), hashed canonically.
+  // Parameters: completed with the defaults and hashed here; validated where they run (runChunk).
   const grid = checkGrid(S, c.grid);
-  const combos: { params: Record<string, unknown>; plain: Record<string, unknown>; hash: string }[] = [];
-  const invalid: { params: Record<string, unknown>; error: string }[] = [];
-  for (const raw of expandGrid(grid, c.where)) {
-    try {
-      const params = parseParams(S, raw) as Record<string, unknown>;
-      const plain = plainParams(params);
-      combos.push({ params, plain, hash: paramsHash(plain) });
-    } catch (e) {
-      invalid.push({ params: raw, error: e instanceof Error ? e.message : String(e) });
-    }
+  const combos: Combo[] = [];
+  for (const raw of candidates(c, grid)) {
+    const params = completeParams(S, raw);
+    const plain = plainParams(params);
+    combos.push({ params, plain, hash: paramsHash(plain) });
   }
-  // Values that cannot cross a thread (a class given as a parameter) are sent by name and parsed there.
-  const parseInWorker = combos.some((k) => Object.values(k.params).some((v) => typeof v === 'function'));
+  const invalid: { params: Record<string, unknown>; error: string }[] = [];
+  const invalidSeen = new Set<string>();
 
   const datasets = prepareData(c);
   const executionDelay: 0 | 1 = c.settings.fill === 'next_open' ? 1 : 0;
@@ -247,15 +246,21 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
   const total = work.reduce((n, w) => n + w.todo.length, 0);
   const progress = progressReporter(`sweep ${name}`, total, c.progress);
   const pending: ExperimentRecord[] = [];
-  let done = 0, failed = 0, interrupted = false;
+  let done = 0, ran = 0, failed = 0, interrupted = false;
   const commit = () => {
     if (c.tracking && pending.length > 0) c.tracking.store.saveMany(pending.splice(0, pending.length));
     else pending.length = 0;
   };
-  const collect = (ds: Dataset, chunk: typeof combos, out: ChunkOutput) => {
+  const collect = (ds: Dataset, chunk: Combo[], out: ChunkOutput) => {
     for (let k = 0; k < chunk.length; k++) {
+      if (out.invalid[k]) {
+        // The same set is refused on every dataset: list it once.
+        if (!invalidSeen.has(chunk[k].hash)) invalidSeen.add(chunk[k].hash), invalid.push({ params: chunk[k].plain, error: out.errors[k] as string });
+        continue;
+      }
       const row = toRow(ds, chunk[k], out, k, c);
       if (row.status === 'failed') failed++;
+      ran++;
       rows.push(row);
       if (c.tracking) pending.push(toRecord(row, name, c.tracking, ds.period, c.settings.spread, executionDelay));
     }
@@ -273,17 +278,12 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
         for (let i = 0; i < todo.length; i += size) {
           if (c.signal?.aborted) { interrupted = true; break; }
           const chunk = todo.slice(i, i + size);
-          collect(ds, chunk, runChunk(ds.bars, S, chunk.map((k) => k.params), c.settings, memo, false));
+          collect(ds, chunk, runChunk(ds.bars, S, chunk.map((k) => k.params), c.settings, memo));
           await new Promise((r) => setImmediate(r)); // let progress, timers and Ctrl-C through
         }
       }
     } else {
-      const pool = new SweepPool(workers);
-      try {
-        interrupted = await runOnPool(pool, work, ref as StrategyRef, c, parseInWorker, chunkSize, collect);
-      } finally {
-        await pool.close();
-      }
+      interrupted = await runOnPool(sharedPool(workers), work, ref as StrategyRef, c, chunkSize, collect);
     }
   } finally {
     commit();
@@ -293,14 +293,20 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
 
   return new SweepResult(rows, {
     strategy: name, experimentId: c.tracking?.experimentId ?? null, combinations: combos.length * datasets.length,
-    ran: done, resumed, failed, invalid, workers: workers === 0 ? 0 : workers, inProcess: workers === 0, interrupted,
-    elapsedMs: performance.now() - t0, notes, gridKeys: Object.keys(grid),
+    ran, resumed, failed, invalid, workers: workers === 0 ? 0 : workers, inProcess: workers === 0, interrupted,
+    elapsedMs: performance.now() - t0, notes, gridKeys: c.paramSets ? [...new Set(c.paramSets.flatMap((p) => Object.keys(p)))] : Object.keys(grid),
   });
 }
 
+/** The grid's product, or the explicit parameter sets; filtered by the constraint either way. */
+function candidates(c: Readonly<Config>, grid: ParamGrid): Record<string, unknown>[] {
+  if (!c.paramSets) return expandGrid(grid, c.where);
+  return c.where ? c.paramSets.filter(c.where) : c.paramSets;
+}
+
 /** Feeds chunks to the pool, at most two per worker in flight, in dataset order; true when aborted. */
-async function runOnPool(pool: SweepPool, work: { ds: Dataset; todo: { params: Record<string, unknown>; plain: Record<string, unknown>; hash: string }[] }[], ref: StrategyRef, c: Readonly<Config>, parse: boolean,
-  chunkSize: (n: number) => number, collect: (ds: Dataset, chunk: { params: Record<string, unknown>; plain: Record<string, unknown>; hash: string }[], out: ChunkOutput) => void): Promise<boolean> {
+async function runOnPool(pool: SweepPool, work: { ds: Dataset; todo: Combo[] }[], ref: StrategyRef, c: Readonly<Config>,
+  chunkSize: (n: number) => number, collect: (ds: Dataset, chunk: Combo[], out: ChunkOutput) => void): Promise<boolean> {
   const queue: { ds: Dataset; chunk: (typeof work)[number]['todo'] }[] = [];
   for (const w of work) {
     w.ds.shared ??= shareBars(`${process.pid}:${Math.random().toString(36).slice(2)}:${w.ds.bars.symbol}:${w.ds.bars.timeframe}`, w.ds.bars);
@@ -315,8 +321,8 @@ async function runOnPool(pool: SweepPool, work: { ds: Dataset; todo: { params: R
       const { ds, chunk } = queue[next++];
       try {
         const out = await pool.run({
-          dataset: ds.shared as SharedBars, strategy: ref, settings: c.settings, parse, memoBytes: c.memoBytes,
-          combos: chunk.map((k) => (parse ? k.plain : k.params)),
+          // Plain values only cross a thread (a class given as a parameter goes by its name).
+          dataset: ds.shared as SharedBars, strategy: ref, settings: c.settings, memoBytes: c.memoBytes, combos: chunk.map((k) => k.plain),
         });
         collect(ds, chunk, out);
       } catch (e) {
@@ -348,12 +354,6 @@ function prepareData(c: Readonly<Config>): Dataset[] {
   return out;
 }
 
-function metricsOf(out: ChunkOutput, k: number): BacktestMetrics {
-  const m: Record<string, number> = {};
-  for (let j = 0; j < METRIC_COUNT; j++) m[METRIC_KEYS[j]] = out.metrics[k * METRIC_COUNT + j];
-  return m as unknown as BacktestMetrics;
-}
-
 export function experimentMetrics(m: ExperimentMetrics): ExperimentMetrics {
   return {
     returnPct: m.returnPct, annualisedReturn: m.annualisedReturn, maxDrawdown: m.maxDrawdown, totalTrades: m.totalTrades,
@@ -361,19 +361,19 @@ export function experimentMetrics(m: ExperimentMetrics): ExperimentMetrics {
   };
 }
 
-function toRow(ds: Dataset, combo: { plain: Record<string, unknown>; hash: string }, out: ChunkOutput, k: number, c: Readonly<Config>): SweepRow {
+function toRow(ds: Dataset, combo: Combo, out: ChunkOutput, k: number, c: Readonly<Config>): SweepRow {
   const base = { symbol: ds.bars.symbol, timeframe: ds.bars.timeframe, params: combo.plain, paramsHash: combo.hash, resumed: false };
   const error = out.errors[k];
   if (error !== null) {
     return { ...base, score: DISQUALIFIED_SCORE, metrics: undefined as unknown as SweepRow['metrics'], disqualified: [], status: 'failed', error };
   }
-  const metrics = metricsOf(out, k);
+  const metrics = metricsAt(out, k);
   const score = c.score(metrics, combo.plain);
   return {
     ...base, metrics, status: 'ok',
     score: Number.isFinite(score) ? score : DISQUALIFIED_SCORE,
     disqualified: disqualify(metrics, c.rules),
-    blocks: out.blocks.slice(k * BLOCK_WIDTH, (k + 1) * BLOCK_WIDTH),
+    blocks: out.blocks.subarray(k * BLOCK_WIDTH, (k + 1) * BLOCK_WIDTH), // a view: no copy per row
   };
 }
 

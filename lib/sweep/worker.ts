@@ -15,7 +15,6 @@ export interface ChunkTask {
   strategy: StrategyRef;
   settings: EngineSettings;
   combos: Record<string, unknown>[];
-  parse: boolean;
   memoBytes: number;
 }
 
@@ -30,8 +29,9 @@ export default function runTask(task: ChunkTask): ChunkOutput {
     if (datasets.size >= 2) datasets.delete(datasets.keys().next().value as string);
     datasets.set(task.dataset.id, (d = { bars: sharedView(task.dataset), memo: new IndicatorMemo(task.memoBytes) }));
   }
+  // Keyed by file and modification time: a module edited between two sweeps is loaded again.
   const key = JSON.stringify(task.strategy);
   let S = classes.get(key);
-  if (!S) classes.set(key, (S = loadStrategy(task.strategy)));
-  return runChunk(d.bars, S, task.combos, task.settings, d.memo, task.parse);
+  if (!S) classes.set(key, (S = loadStrategy(task.strategy, true)));
+  return runChunk(d.bars, S, task.combos, task.settings, d.memo);
 }

@@ -1,0 +1,181 @@
+/**
+ * Parameter optimization of a strategy on one bar series (seed 001's optimize(), natively: TPE,
+ * random or grid search from study.ts, no Python):
+ *
+ *   const res = await optimize({
+ *     strategy: 'SmaCross', bars: goog,
+ *     paramSpace: { fast: { min: 2, max: 50 }, slow: { min: 10, max: 200 } },
+ *     where: (p) => p.fast < p.slow, metric: 'sharpe', nTrials: 100, seed: 1,
+ *     storage: 'runs/smacross-goog.jsonl',      // resume: rerun and it continues to nTrials in all
+ *   });
+ *   res.bestParams; res.bestValue; res.trials; res.convergence; res.display();
+ *
+ * A trial whose parameters the strategy refuses, or whose backtest throws, is recorded as failed with
+ * its error and counts as the worst value; the study goes on. A metric that is not a finite number
+ * (a NaN Sharpe without trades, an infinite profit factor without a loss) is kept as the trial's value
+ * but also counts as the worst, and is never best. nJobs > 1 asks nJobs candidates at once
+ * (TPE treats the ones still running as the worst: Optuna's constant liar) and hands the batch to the
+ * Evaluator (evaluator.ts). The timeout is checked between batches: a running batch finishes.
+ */
+import type { Bars } from '../core/bars';
+import { StratlabError } from '../core/errors';
+import { nearest } from '../data/options';
+import { checkEngineOptions, checkParameterNames as checkNames, Engine, strategyName, type EngineOptions, type StrategyClass } from '../engine';
+import { strategyByName } from '../strategies/registry';
+import { defaultEvaluator, isMetricKey, type EvaluatorFactory, type MetricFn, type MetricKey } from './evaluator';
+import { OptimizeResult, type OptimizeProgress, type OptimizeTrial } from './optimize-result';
+import type { Constraint, Params, SearchSpace, SpaceSpec } from './space';
+import { appendTrial, openStudyFile } from './storage';
+import { createStudy, type Direction, type SamplerName } from './study';
+
+export interface OptimizeOptions {
+  /** A Strategy class or a built-in's name ('SmaCross'). */
+  strategy: StrategyClass | string;
+  /** The bars to backtest on; leave out when `settings` is an Engine (it carries its own). */
+  bars?: Bars;
+  paramSpace: SpaceSpec | SearchSpace;
+  /** Parameters held fixed in every trial. */
+  fixedParams?: Record<string, unknown>;
+  /** A constraint on the sampled parameters (fixed ones included), e.g. (p) => p.fast < p.slow. */
+  where?: Constraint;
+  /** A numeric metric of the backtest (default 'sharpe'), or a function of the result. */
+  metric?: MetricKey | MetricFn;
+  direction?: Direction;
+  /** Trials in all, stored ones included (default 100). */
+  nTrials?: number;
+  /** Trials evaluated at once (default 1). */
+  nJobs?: number;
+  sampler?: SamplerName;
+  seed?: number;
+  /** TPE: random trials before the model takes over (default 10). */
+  nStartup?: number;
+  /** Engine settings (spread defaults to 0.0003 as everywhere), or a configured engine to start from. */
+  settings?: EngineOptions | Engine;
+  /** Stop starting new trials after this long; the result says timedOut. */
+  timeoutMs?: number;
+  onProgress?: (p: OptimizeProgress) => void;
+  /** A JSON-lines file of trials: appended as each finishes, replayed on start (resume). */
+  storage?: string;
+  /** Who runs the backtests (default: in this process). */
+  evaluator?: EvaluatorFactory;
+}
+
+export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
+  const t0 = performance.now();
+  if (opts === null || typeof opts !== 'object') throw bad('optimize(options): expected an options object');
+  const S = resolveStrategy(opts.strategy);
+  const name = strategyName(S);
+  const base = opts.settings instanceof Engine ? opts.settings : undefined;
+  const settings = base ? {} : checkSettings(opts.settings ?? {});
+  if (base && opts.bars !== undefined) throw bad('optimize: pass bars, or an Engine as settings (it carries its bars), not both', 'bars');
+  if (!base && !isBars(opts.bars)) throw bad('optimize: bars: expected Bars (from loadBars, resample or syntheticBars)', 'bars', 'or pass settings: engine(bars)… to start from a configured engine');
+  const fixedParams = { ...(opts.fixedParams ?? {}) };
+  const metric = opts.metric ?? 'sharpe';
+  if (typeof metric !== 'function' && !isMetricKey(String(metric))) {
+    const near = nearest(String(metric), ['sharpe', 'sortino', 'calmar', 'returnPct', 'annualisedReturn', 'profitFactor', 'maxDrawdown', 'winRate', 'sqn', 'expectancy', 'finalEquity']);
+    throw bad(`optimize: metric: '${String(metric)}' is not a metric of a backtest.` + (near ? ` Did you mean '${near}'?` : ''), 'metric', 'any numeric key of BacktestMetrics (METRIC_KEYS), or a function (result) => number');
+  }
+  const nTrials = opts.nTrials ?? 100;
+  const nJobs = opts.nJobs ?? 1;
+  if (!(Number.isInteger(nTrials) && nTrials >= 1)) throw bad(`optimize: nTrials: expected a whole number ≥ 1, got ${nTrials}`, 'nTrials');
+  if (!(Number.isInteger(nJobs) && nJobs >= 1)) throw bad(`optimize: nJobs: expected a whole number ≥ 1, got ${nJobs}`, 'nJobs');
+  if (opts.timeoutMs !== undefined && !(opts.timeoutMs > 0)) throw bad(`optimize: timeoutMs: expected a time > 0, got ${opts.timeoutMs}`, 'timeoutMs');
+
+  const userWhere = opts.where;
+  const study = createStudy({
+    space: opts.paramSpace,
+    where: userWhere ? (p) => userWhere({ ...(fixedParams as Params), ...p }) : undefined,
+    sampler: opts.sampler, seed: opts.seed, direction: opts.direction, nStartup: opts.nStartup,
+  });
+  checkParameterNames(S, [...study.space.names, ...Object.keys(fixedParams)]);
+  const metricName = typeof metric === 'function' ? metric.name || 'custom' : metric;
+
+  // Resume: stored trials go back into the study first, so it suggests what it would have.
+  const trials: OptimizeTrial[] = [];
+  const warnings: string[] = [];
+  if (opts.storage) {
+    const loaded = openStudyFile(opts.storage, { strategy: name, metric: metricName, direction: study.direction, fixedParams });
+    for (const w of loaded.warnings) console.warn(`stratlab optimize: ${w}`);
+    warnings.push(...loaded.warnings);
+    for (const t of loaded.trials) {
+      study.space.check(t.params, `storage trial ${t.number}`);
+      study.tell(t.params, t.state === 'complete' ? t.value : NaN);
+      trials.push({ ...t, number: trials.length });
+    }
+  }
+  const resumedTrials = trials.length;
+
+  const job = { strategy: S, strategyName: name, bars: base ? (undefined as unknown as Bars) : opts.bars!, settings, base, metric };
+  const evaluator = (opts.evaluator ?? defaultEvaluator)(job, nJobs);
+  let timedOut = false;
+  const bestSoFar = () => study.best?.value ?? NaN;
+  try {
+    while (trials.length < nTrials && !study.exhausted) {
+      if (opts.timeoutMs !== undefined && performance.now() - t0 >= opts.timeoutMs) {
+        timedOut = true;
+        break;
+      }
+      const batch: Params[] = [];
+      while (batch.length < Math.min(nJobs, nTrials - trials.length) && !study.exhausted) batch.push(study.ask());
+      const outcomes = await evaluator.evaluate(batch.map((p, i) => ({ number: trials.length + i, params: { ...fixedParams, ...p } })));
+      if (!Array.isArray(outcomes) || outcomes.length !== batch.length) {
+        throw new StratlabError('BAD_ARGUMENT', `optimize: the evaluator returned ${Array.isArray(outcomes) ? outcomes.length : 'no'} outcomes for a batch of ${batch.length}`, { hint: 'an Evaluator resolves one outcome per task, in order' });
+      }
+      batch.forEach((params, i) => {
+        const o = outcomes[i];
+        const failed = o.error !== undefined;
+        const trial: OptimizeTrial = {
+          number: trials.length, params, value: failed ? NaN : o.value, state: failed ? 'failed' : 'complete',
+          ...(failed ? { error: o.error } : {}), elapsedMs: o.elapsedMs, ...(o.metrics ? { metrics: o.metrics } : {}),
+        };
+        study.tell(params, trial.value);
+        trials.push(trial);
+        if (opts.storage) appendTrial(opts.storage, trial);
+      });
+      opts.onProgress?.({ done: trials.length, total: nTrials, best: bestSoFar(), elapsedMs: performance.now() - t0 });
+    }
+  } finally {
+    await evaluator.close?.();
+  }
+
+  return new OptimizeResult({
+    strategy: name,
+    symbol: base ? '' : opts.bars!.symbol,
+    metric: metricName,
+    direction: study.direction,
+    sampler: study.sampler,
+    fixedParams,
+    trials,
+    elapsedMs: performance.now() - t0,
+    timedOut,
+    resumedTrials,
+    warnings,
+    study,
+  });
+}
+
+export function resolveStrategy(strategy: StrategyClass | string): StrategyClass {
+  if (typeof strategy === 'string') return strategyByName(strategy);
+  if (typeof strategy === 'function' && strategy.params && typeof strategy.params.safeParse === 'function') return strategy;
+  throw bad('optimize: strategy: expected a Strategy class or a built-in strategy name', 'strategy', "e.g. strategy: 'SmaCross' or strategy: strategies.SmaCross");
+}
+
+/**
+ * Every searched or fixed name must be a parameter of the strategy (snake_case and aliases accepted,
+ * as the engine does): checked once up front, or every trial would fail with the same error.
+ */
+export function checkParameterNames(S: StrategyClass, names: string[]): void {
+  checkNames(S, names);
+}
+
+export function checkSettings(s: EngineOptions | Engine): EngineOptions {
+  return s instanceof Engine ? {} : checkEngineOptions(s);
+}
+
+function isBars(b: unknown): b is Bars {
+  return !!b && typeof b === 'object' && (b as Bars).close instanceof Float64Array && (b as Bars).time instanceof Float64Array;
+}
+
+function bad(message: string, field?: string, hint?: string): StratlabError {
+  return new StratlabError('BAD_ARGUMENT', message, { hint, location: field ? { field } : {} });
+}

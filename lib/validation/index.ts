@@ -1,0 +1,20 @@
+/**
+ * lib/validation: is a sweep's winner an edge or luck? Holdout, walk-forward and multi-asset checks
+ * (seed Phase 2), the overfitting statistics (./stats), and the pipeline that runs them in order and
+ * writes the verdict to the experiments table.
+ */
+export { holdout, holdoutPeriods, DEFAULT_TEST_FRACTION, type HoldoutOptions, type HoldoutResult } from './holdout';
+export { walkForward, WALK_FORWARD_DEFAULTS, type WalkForwardCheckOptions, type WalkForwardSpec, type WalkForwardCheck, type WalkForwardCheckWindow } from './walk-forward';
+export { multiAsset, relatedSymbols, RELATED_SYMBOLS, DEFAULT_MULTI_ASSET_THRESHOLD, type MultiAssetOptions, type MultiAssetResult } from './multi-asset';
+export {
+  validateCandidate, validateCandidate as validate, barReturns, VALIDATION_THRESHOLDS, BOOTSTRAP_DEFAULTS,
+  type ValidateCandidateOptions, type OverfittingOptions, type BootstrapOptions,
+} from './pipeline';
+export { validateExperiment, validateTop, type ValidationTracker, type ValidateExperimentOptions, type ValidateTopOptions } from './experiment';
+export {
+  ValidationReport, type ValidationReportInit, type ValidationVerdict, type ValidationStep, type ReasonCode,
+  type DeflatedSharpeReport, type BootstrapReport,
+} from './report';
+export { VALIDATION_DEFAULTS, type ValidationSettings } from './settings';
+export { resolvePeriod, type PeriodSpec, type Period } from './period';
+export * from './stats';
