@@ -4,9 +4,14 @@ import { backtest } from './commands/backtest';
 import { dataInspect } from './commands/data-inspect';
 import { demo } from './commands/demo';
 import { notebookExecute } from './commands/notebook-execute';
+import { optimizeCommand } from './commands/optimize';
+import { sweepCommand } from './commands/sweep';
+import { top } from './commands/top';
+import { validate } from './commands/validate';
+import { walkForwardCommand } from './commands/walk-forward';
 
 /** Commands by their words; two-word commands ('data inspect') are looked up first. */
-const COMMANDS: CommandSpec[] = [dataInspect, backtest, notebookExecute, demo];
+const COMMANDS: CommandSpec[] = [dataInspect, backtest, sweepCommand, top, validate, optimizeCommand, walkForwardCommand, notebookExecute, demo];
 
 function version(): string {
   return (require('../../package.json') as { version: string }).version;

@@ -1,0 +1,106 @@
+/**
+ * `stratlab sweep --config FILE`: the config's grid over its symbols and timeframes, every result
+ * committed to the tracker in batches. Ctrl-C (or SIGTERM) stops it cleanly: the chunks running
+ * finish and are committed, nothing new starts, and the same command resumes where it stopped.
+ */
+import { sweep as buildSweep, type SweepResult } from '../../sweep';
+import { openTracker } from '../../tracker';
+import type { CommandSpec } from '../args';
+import { loadConfig, loadConfigData, trackerPathFor } from '../config';
+import { numberFlag, stringFlag, usageError } from '../flags';
+
+/** The exit code of a run stopped by a signal (128 + SIGINT), as shells report Ctrl-C. */
+export const INTERRUPTED_EXIT = 130;
+
+export const sweepCommand: CommandSpec = {
+  name: 'sweep',
+  summary: 'Run a research config\'s parameter sweep, tracked in the experiments database (resumable; Ctrl-C stops cleanly).',
+  usage: 'stratlab sweep --config FILE [--db PATH] [--workers N] [--experiment ID] [--no-progress] [--json]',
+  options: {
+    config: { type: 'string' },
+    db: { type: 'string' },
+    workers: { type: 'string' },
+    experiment: { type: 'string' },
+    'no-progress': { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  details: [
+    '  --config FILE      the research config (YAML or JSON): data, strategy, grid, where, settings, score, rules… (see configs/README.md)',
+    '  --db PATH          the experiments database (default: the config\'s tracker, else $STRATLAB_DB, else ./research.db)',
+    '  --workers N        worker threads, 0 runs in this thread (default: the config\'s workers, else the cores, at most 4)',
+    '  --experiment ID    the experiment id to record under (default: the config\'s experiment)',
+    '  --no-progress      no progress bar (it is drawn on stderr only when stderr is a terminal)',
+    '  --json             the summary and the 10 best results as one JSON document',
+    '  -h, --help         this help',
+    '',
+    'Combinations already in the database (same strategy, symbol, timeframe, parameters, period and costs) are',
+    'not run again: rerun the same command after an interruption and it resumes.',
+    'Ctrl-C / SIGTERM: running chunks finish and are committed, then it exits 130; a second Ctrl-C quits at once.',
+    '',
+    'Example: stratlab sweep --config configs/sma-cross-goog.yaml',
+    'Exit codes: 0 done; 1 the data did not load or the run failed; 2 a flag or the config is wrong; 130 interrupted.',
+  ],
+  async run(values, positionals, io) {
+    if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'give the config with --config FILE');
+    const file = stringFlag(values, 'config');
+    if (!file) throw usageError('--config FILE is required', 'see stratlab sweep --help and configs/README.md');
+    const workers = numberFlag('workers', stringFlag(values, 'workers'), (x) => Number.isInteger(x) && x >= 0, 'a whole number ≥ 0');
+    const experimentFlag = stringFlag(values, 'experiment');
+    if (experimentFlag !== undefined && experimentFlag.trim() === '') throw usageError('--experiment: expected an experiment id, got ""');
+
+    const config = loadConfig(file);
+    const experiment = experimentFlag ?? config.experiment;
+    if (!experiment) throw config.error(['experiment'], 'required by stratlab sweep: the id to record results under, e.g. experiment: sma_goog_001 (or pass --experiment ID)');
+    if (!config.grid) throw config.error(['grid'], 'required by stratlab sweep: the values to try per parameter, e.g. grid: { fast: [5, 10, 20] }');
+    const dbPath = trackerPathFor(stringFlag(values, 'db'), config);
+
+    const data = await loadConfigData(config.data);
+    const tracker = openTracker(dbPath);
+    const abort = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (++signals > 1) process.exit(INTERRUPTED_EXIT); // the committed batches are safe; the one in flight is dropped
+      io.err(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after the running chunks (Ctrl-C again to quit at once)`);
+      abort.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let result: SweepResult;
+    try {
+      let sw = buildSweep(data).strategy(config.strategy).grid(config.grid);
+      if (config.where) sw = sw.where(config.where.fn);
+      if (config.timeframes) sw = sw.timeframes(config.timeframes);
+      if (config.between) sw = sw.between(config.between.from, config.between.to);
+      const n = workers ?? config.workers;
+      if (n !== undefined) sw = sw.workers(n);
+      if (config.score) sw = sw.score(config.score);
+      if (config.rules) sw = sw.rules(config.rules);
+      sw = sw.settings(config.settings);
+      const progress = !values['no-progress'] && process.stderr.isTTY ? 'bar' : 'none';
+      result = await sw.track(tracker, experiment).progress(progress).signal(abort.signal).run();
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      tracker.close();
+    }
+
+    const top = result.toJSON().results as Record<string, unknown>[];
+    if (values.json) {
+      const { results: _results, ...summary } = result.toJSON();
+      io.out(JSON.stringify({ tracker: dbPath, config: file, summary, top: top.filter((r) => r.status === 'ok').slice(0, 10) }, null, 2));
+    } else {
+      io.out(result.toString());
+      if (!result.interrupted) {
+        const db = stringFlag(values, 'db') !== undefined ? ` --db ${stringFlag(values, 'db')}` : '';
+        io.out(`\nRecorded in ${dbPath} as ${experiment}. Next: stratlab top --config ${file}${db}; stratlab validate --top 5 --config ${file}${db}`);
+      }
+    }
+    if (result.interrupted) {
+      io.err(`interrupted: ${result.ran.toLocaleString('en-US')} results committed to DB` +
+        `${result.resumed ? ` (${result.resumed.toLocaleString('en-US')} were there already)` : ''}; rerun the same command to resume`);
+      return INTERRUPTED_EXIT;
+    }
+    return 0;
+  },
+};
