@@ -147,6 +147,18 @@ describe('opening a research database', () => {
     }
   });
 
+  it('lets a second connection read while the first one writes, and see each batch once committed', () => {
+    const writer = fresh('shared.db');
+    const reader = fresh('shared.db');
+    writer.saveMany(history().slice(0, 4));
+    expect(reader.experiments().count()).toBe(4);
+    writer.db.exec('BEGIN IMMEDIATE');
+    writer.db.exec("UPDATE experiments SET score = 9 WHERE id = 1");
+    expect(reader.get(1)!.score).toBe(0.8); // WAL: the reader is not blocked and sees the last commit
+    writer.db.exec('COMMIT');
+    expect(reader.get(1)!.score).toBe(9);
+  });
+
   it('creates the folder it is asked to write in', () => {
     const t = fresh(path.join('nested', 'deeper', 'research.db'));
     expect(t.path).toBe(path.join(dir, 'nested', 'deeper', 'research.db'));
@@ -158,6 +170,7 @@ describe('opening a research database', () => {
     expect(t.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(t.db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(t.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(t.db.pragma('page_size', { simple: true })).toBe(16384);
   });
 
   it("has the seed's experiments columns and defaults, plus stratlab's", () => {
@@ -205,6 +218,7 @@ describe('opening a research database', () => {
       VALUES (?, ?, 'existing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2025-06-01T10:00:00')`);
     insert.run('sweep_001', 'StochRSIMeanReversion', 'SPY', '5m', '{"rsi_period": 14, "oversold": 20}', 0.99, 0.2, -8.1, 61, 12.2, 0.52, 1.05, 0.1, 0.1, 'PASSED');
     insert.run('sweep_001', 'DonchianBreakout', 'XLE', '4h', '{"entry_period": 20}', 4.1, 0.8, -6.3, 33, 6.6, 0.45, 1.4, 0.7, 0.7, null);
+    insert.run('manual', 'MACDBollinger', 'QQQ', '1h', "{'macd_fast': 12}", -1.2, -0.3, -9.9, 18, 3.6, 0.39, 0.9, -0.2, -0.2, 'rejected');
     raw.close();
 
     const t = fresh('seed.db');
@@ -218,12 +232,14 @@ describe('opening a research database', () => {
     });
     expect(a.metrics).toMatchObject({ returnPct: 0.99, totalTrades: 61, winRate: 0.52 });
     expect(b.validationStatus).toBe('pending');
+    // Parameters that are not JSON (a Python repr) are kept as text, without a hash.
+    expect(t.get(3)).toMatchObject({ params: { unparsed: "{'macd_fast': 12}" }, paramsHash: '', validationStatus: 'rejected' });
     expect(t.hasBeenTested('DonchianBreakout', 'XLE', '4h', paramsHash({ entry_period: 20 }))).toBe(true);
     // New rows go in beside the old ones; opening again changes nothing.
     t.save(rec('SmaCross', 'SPY', '1d', { fast: 10, slow: 30 }, metrics({ sharpe: 0.88, totalTrades: 66 })));
     t.close();
     const again = fresh('seed.db');
-    expect(again.experiments().count()).toBe(3);
+    expect(again.experiments().count()).toBe(4);
     expect(again.getTopCandidates(10).map((r) => r.strategy)).toEqual(['StochRSIMeanReversion']);
   });
 
@@ -239,6 +255,7 @@ describe('opening a research database', () => {
     expect(e.hint).toMatch(/upgrade stratlab/);
     const check = new Database(file, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+    expect(check.pragma('journal_mode', { simple: true })).toBe('delete'); // not switched to WAL either
     check.close();
   });
 
@@ -296,6 +313,8 @@ describe('saving and reading back', () => {
     const row = t.get(id)!;
     expect(row).toMatchObject({ status: 'failed', error: 'RangeError: period must be >= 2', score: -999 });
     expect(row.metrics).toBeUndefined();
+    // A run that threw was tried: a resumed sweep or the LLM agent need not try it again.
+    expect(t.hasBeenTested('StochRSIMeanReversion', 'QQQ', '1h', paramsHash(stoch(30, 70)))).toBe(true);
   });
 
   it('recognises the same parameters written in another key order as one combination', () => {

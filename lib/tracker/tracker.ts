@@ -9,7 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database, { type Statement } from 'better-sqlite3';
+// The default import stays out of the .d.ts (only the constructor uses it): tslab compiles notebook
+// cells without esModuleInterop, where a declaration that default-imports better-sqlite3 fails.
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import { StratlabError, isStratlabError } from '../core/errors';
 import { parseOptions } from '../data/options';
@@ -18,7 +21,7 @@ import type { ExperimentRecord, ExperimentStore, TestedQuery } from '../sweep/ty
 import { withDisplay, type ExperimentRows } from './display';
 import { ExperimentQuery, type ExperimentFilter } from './query';
 import { INSERT_SQL, SELECT_COLUMNS, VALIDATION_STATUSES, insertValues, rowFromSql, type ExperimentRow, type SqlRow, type ValidationStatus } from './rows';
-import { configure, migrate } from './schema';
+import { setUp } from './schema';
 import { buildSummary, type SummaryOptions } from './summary';
 
 /** The database file when none is given: $STRATLAB_DB, else research.db in the working directory. */
@@ -121,7 +124,7 @@ export class ExperimentTracker implements ExperimentStore {
   /** The database file (':memory:' for an in-memory one). */
   readonly path: string;
   /** The better-sqlite3 connection, for SQL of your own (the table is `experiments`, columns snake_case). */
-  readonly db: Database.Database;
+  readonly db: Database;
   private readonly statements = new Map<string, Statement>();
 
   constructor(file: string = defaultTrackerPath()) {
@@ -132,11 +135,10 @@ export class ExperimentTracker implements ExperimentStore {
       }
       fs.mkdirSync(path.dirname(this.path), { recursive: true });
     }
-    let db: Database.Database | undefined;
+    let db: Database | undefined;
     try {
-      db = new Database(this.path);
-      configure(db);
-      migrate(db, this.path);
+      db = new BetterSqlite3(this.path);
+      setUp(db, this.path);
     } catch (e) {
       db?.close();
       throw databaseError(e, this.path, 'cannot open');
@@ -177,7 +179,9 @@ export class ExperimentTracker implements ExperimentStore {
       return ids;
     });
     try {
-      return run();
+      // IMMEDIATE: take the write lock up front, waiting (busy_timeout) for another writer, rather
+      // than failing mid-batch when a second process (a parallel sweep) is writing too.
+      return run.immediate();
     } catch (e) {
       throw databaseError(e, this.path, 'saving experiments');
     }
