@@ -59,8 +59,8 @@ export class Broker {
   /** Net units held (signed). */
   units = 0;
   readonly lots: Lot[] = [];
-  readonly trades = new TradeLog();
-  readonly orders = new OrderLog();
+  readonly trades: TradeLog;
+  readonly orders: OrderLog;
   cappedOrders = 0;
   private pending: PendingOrder[] = [];
   /** True while a lot has a stop-loss or take-profit: the loop calls checkStops only then. */
@@ -73,7 +73,11 @@ export class Broker {
     private readonly bars: Bars,
     private readonly cfg: BrokerConfig,
     private readonly atrOf: (period: number) => Float64Array,
+    /** Logs to record into (emptied first), to reuse their memory; new ones by default. */
+    logs?: { trades: TradeLog; orders: OrderLog },
   ) {
+    this.trades = logs ? logs.trades.clear() : new TradeLog();
+    this.orders = logs ? logs.orders.clear() : new OrderLog();
     this.cash = cfg.cash;
     this.halfSpread = cfg.spread / 2;
     this.closeFill = cfg.fill === 'close';

@@ -5,7 +5,7 @@ export { Series, crossover, crossunder } from './series';
 export { InitContext, BarContext, type BarView, type PositionView, type PlotMode, type RegisteredIndicator, type IndicatorOptions } from './context';
 export { BacktestResult, METRIC_KEYS, type BacktestMetrics, type RunSettings, type ResultJsonOptions } from './result';
 export type { DisplayOptions } from './display';
-export { runBacktest, type RunSpec } from './run';
+export { runBacktest, type RunSpec, type RunScratch } from './run';
 export { checkLookahead, type LookaheadReport } from './lookahead';
 export { equityFigure, drawdownFigure, tradesFigure } from './figures';
 export type { Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side, ExitReason, OrderReason, OrderStatus, DefaultSizing } from './types';

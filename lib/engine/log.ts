@@ -74,6 +74,13 @@ export class TradeLog {
     regrow(this, TRADE_COLUMNS, INITIAL_ROWS, 0);
   }
 
+  /** Empties the log, keeping its memory (a sweep reuses one log for thousands of runs). */
+  clear(): this {
+    this.length = 0;
+    this.tags.clear();
+    return this;
+  }
+
   push(side: number, units: number, entryBar: number, exitBar: number, entryPrice: number, exitPrice: number, pnl: number,
     commission: number, exitReason: number, stopLoss: number, takeProfit: number, tag: string | null): void {
     const k = this.length;
@@ -146,6 +153,14 @@ export class OrderLog {
 
   constructor() {
     regrow(this, ORDER_COLUMNS, INITIAL_ROWS, 0);
+  }
+
+  /** Empties the log, keeping its memory. */
+  clear(): this {
+    this.length = 0;
+    this.tags.clear();
+    this.notes.clear();
+    return this;
   }
 
   push(side: number, reason: number, status: number, bar: number, fillBar: number, requestedUnits: number, units: number,

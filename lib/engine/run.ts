@@ -13,6 +13,7 @@ import { StratlabError, isStratlabError } from '../core/errors';
 import { formatTime } from '../data/timestamps';
 import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, yearsSpanned, type CalendarOption } from '../metrics';
 import { Broker, type BrokerConfig } from './broker';
+import { OrderLog, TradeLog } from './log';
 import { atrProvider, BarContext, InitContext } from './context';
 import { BacktestResult, type BacktestMetrics } from './result';
 import { Series, type Cursor } from './series';
@@ -27,7 +28,19 @@ export interface RunSpec extends BrokerConfig {
   riskFreeRate: number;
 }
 
-export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
+/**
+ * Memory a caller lends to successive runs (a sweep's worker): the equity column and the logs are
+ * reused instead of allocated per run. Allocating large typed arrays takes a process-wide lock, so
+ * in several worker threads at once it, not the backtests, set the pace. A result built on scratch
+ * memory is only valid until the next run that uses the same scratch.
+ */
+export interface RunScratch {
+  equity?: Float64Array;
+  trades?: TradeLog;
+  orders?: OrderLog;
+}
+
+export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): BacktestResult {
   const t0 = performance.now();
   const n = bars.close.length;
   const name = strategyName(spec.strategy);
@@ -35,7 +48,9 @@ export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
 
   const atrOf = atrProvider(bars);
   const cursor: Cursor = { i: 0 };
-  const broker = new Broker(bars, spec, atrOf);
+  let logs: { trades: TradeLog; orders: OrderLog } | undefined;
+  if (scratch) logs = { trades: (scratch.trades ??= new TradeLog()), orders: (scratch.orders ??= new OrderLog()) };
+  const broker = new Broker(bars, spec, atrOf, logs);
   const init = new InitContext(bars, cursor, atrOf);
   let strategy: Strategy;
   let phase = 'constructor';
@@ -49,7 +64,11 @@ export function runBacktest(bars: Bars, spec: RunSpec): BacktestResult {
   }
 
   const ctx = new BarContext(bars, cursor, broker, spec.params);
-  const equity = new Float64Array(n);
+  let equity: Float64Array;
+  if (scratch) {
+    if (scratch.equity?.length !== n) scratch.equity = new Float64Array(n);
+    equity = scratch.equity; // every element is written below
+  } else equity = new Float64Array(n);
   const close = bars.close;
   const nextOpen = spec.fill === 'next_open';
   phase = 'onBar';

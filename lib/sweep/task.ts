@@ -5,7 +5,7 @@
  */
 import type { Bars } from '../core/bars';
 import { withIndicatorMemo, type IndicatorMemo } from '../indicators';
-import { METRIC_KEYS, parseParams, runBacktest, type BacktestMetrics, type EngineSettings, type StrategyClass } from '../engine';
+import { METRIC_KEYS, parseParams, runBacktest, type BacktestMetrics, type EngineSettings, type RunScratch, type StrategyClass } from '../engine';
 import { equityReturnBlocks } from '../metrics/blocks';
 import { RETURN_BLOCKS } from './types';
 
@@ -27,7 +27,7 @@ export interface ChunkOutput {
  * Parameters are validated here (parseParams), not by the caller: on workers the schema checks of
  * thousands of combinations run in parallel too. A refused set is marked `invalid`, not run.
  */
-export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<string, unknown>[], settings: EngineSettings, memo: IndicatorMemo): ChunkOutput {
+export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<string, unknown>[], settings: EngineSettings, memo: IndicatorMemo, scratch: RunScratch = {}): ChunkOutput {
   const k = combos.length;
   const metrics = new Float64Array(k * METRIC_COUNT).fill(NaN);
   const blocks = new Float64Array(k * BLOCK_WIDTH);
@@ -44,7 +44,7 @@ export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<s
         continue;
       }
       try {
-        const res = runBacktest(bars, { ...settings, strategy: S, params });
+        const res = runBacktest(bars, { ...settings, strategy: S, params }, scratch); // read at once: scratch memory
         const m = res.metrics() as unknown as Record<string, number>;
         for (let j = 0; j < METRIC_COUNT; j++) metrics[c * METRIC_COUNT + j] = m[METRIC_KEYS[j]];
         equityReturnBlocks(res.equity, RETURN_BLOCKS, blocks, c * BLOCK_WIDTH);

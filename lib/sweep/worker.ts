@@ -4,7 +4,7 @@
  * one computed.
  */
 import type { Bars } from '../core/bars';
-import type { EngineSettings, StrategyClass } from '../engine';
+import type { EngineSettings, RunScratch, StrategyClass } from '../engine';
 import { IndicatorMemo } from '../indicators';
 import { runChunk, type ChunkOutput } from './task';
 import { sharedView, type SharedBars } from './shared';
@@ -19,6 +19,8 @@ export interface ChunkTask {
 }
 
 const datasets = new Map<string, { bars: Bars; memo: IndicatorMemo }>();
+// One equity column and one pair of logs for every run this thread does (see RunScratch).
+const scratch: RunScratch = {};
 const classes = new Map<string, StrategyClass>();
 
 export default function runTask(task: ChunkTask): ChunkOutput {
@@ -33,5 +35,5 @@ export default function runTask(task: ChunkTask): ChunkOutput {
   const key = JSON.stringify(task.strategy);
   let S = classes.get(key);
   if (!S) classes.set(key, (S = loadStrategy(task.strategy, true)));
-  return runChunk(d.bars, S, task.combos, task.settings, d.memo);
+  return runChunk(d.bars, S, task.combos, task.settings, d.memo, scratch);
 }
