@@ -293,7 +293,7 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
 
   return new SweepResult(rows, {
     strategy: name, experimentId: c.tracking?.experimentId ?? null, combinations: combos.length * datasets.length,
-    ran, resumed, failed, invalid, workers: workers === 0 ? 0 : workers, inProcess: workers === 0, interrupted,
+    ran, resumed, failed, invalid, workers, inProcess: workers === 0, interrupted,
     elapsedMs: performance.now() - t0, notes, gridKeys: c.paramSets ? [...new Set(c.paramSets.flatMap((p) => Object.keys(p)))] : Object.keys(grid),
   });
 }
