@@ -98,5 +98,10 @@ describe('stratlab CLI', () => {
     expect(out.backtests.map((b: { strategy: string }) => b.strategy)).toEqual(
       ['SmaCross', 'DonchianBreakout', 'BollingerBreakout', 'MACDBollinger', 'StochRSIMeanReversion', 'RegimeGated']);
     for (const b of out.backtests) expect(b.trades).toBeGreaterThan(0);
+    // A tracked sweep with its PBO, and the validation of its best run.
+    expect(out.sweep.headline).toMatch(/^SmaCross: 174 combinations; 174 ran in .* on 2 workers/);
+    expect(out.sweep.pbo).toBeGreaterThanOrEqual(0);
+    expect(out.sweep.pbo).toBeLessThanOrEqual(1);
+    expect(['passed', 'marginal', 'rejected']).toContain(out.sweep.validation.status);
   });
 });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { barCount, type Bars } from '../../core/bars';
 import { PACKAGE_ROOT } from '../../core/paths';
@@ -6,6 +7,9 @@ import * as indicators from '../../indicators';
 import { engine } from '../../engine';
 import { executeNotebook } from '../../notebook/execute';
 import { listStrategies, strategyByName } from '../../strategies/registry';
+import { range, sweep } from '../../sweep';
+import { openTracker } from '../../tracker';
+import { pboFromBlocks, validateTop } from '../../validation';
 import { textTable } from '../../viz/table';
 import type { CommandSpec } from '../args';
 
@@ -81,9 +85,29 @@ export const demo: CommandSpec = {
     summary.backtests = runs;
     say(textTable(runs) + '\n');
 
+    const outDir = path.resolve((flags.out as string | undefined) ?? 'demo-output');
+    say('== 5. Sweep SmaCross over a grid on 2 workers, tracked in SQLite, then validate the best');
+    const dbFile = path.join(outDir, 'research.db');
+    fs.mkdirSync(outDir, { recursive: true });
+    for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true }); // a fresh demo database each time
+    const tracker = openTracker(dbFile);
+    try {
+      const sw = await sweep(daily).strategy('SmaCross').grid({ fast: range(5, 50, 5), slow: range(20, 200, 10) })
+        .where((p) => (p.fast as number) < (p.slow as number)).workers(2).track(tracker, 'demo_sma').progress('none').run();
+      const overfit = pboFromBlocks(sw.results.filter((r) => r.blocks).map((r) => r.blocks as Float64Array));
+      say(sw.headline());
+      say(textTable(sw.rows(5)));
+      say(`Probability of Backtest Overfitting over the ${overfit.nConfigs} configurations: ${overfit.pbo.toFixed(2)}`);
+      const [report] = validateTop(tracker, 1, { data: { [daily.symbol]: daily }, validationStatus: 'any', candidates: { includeDisqualified: true } });
+      if (report) say(`\n${report.toString()}`);
+      say(`tracker: ${path.relative(process.cwd(), dbFile)}  (npx stratlab top --db ${path.relative(process.cwd(), dbFile)})\n`);
+      summary.sweep = { headline: sw.headline(), pbo: overfit.pbo, validation: report ? { status: report.status, reason: report.reason } : null };
+    } finally {
+      tracker.close();
+    }
+
     if (!flags['no-notebook']) {
-      const outDir = path.resolve((flags.out as string | undefined) ?? 'demo-output');
-      say(`== 5. Execute ${path.relative(process.cwd(), DEMO_NOTEBOOK)} in a tslab kernel`);
+      say(`== 6. Execute ${path.relative(process.cwd(), DEMO_NOTEBOOK)} in a tslab kernel`);
       const res = await executeNotebook(DEMO_NOTEBOOK, {
         output: path.join(outDir, path.basename(DEMO_NOTEBOOK)),
         html: true,
