@@ -7,25 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timeRuns } from './timing.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BACKTESTING_PY_GOOG_MS = 81; // backtesting.py's time for the same GOOG run on this machine (from the issue)
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
-function timeRuns(fn, runs) {
-  fn(); // warm-up: lets the JIT optimize before timing
-  const times = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 /** Crossovers of two arrays with the same strict rule as crossover(): what the engine's loop decides. */
 function bareCrossovers(fast, slow) {

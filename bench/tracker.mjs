@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { median, timeRuns } from './timing.mjs';
 
 const SAVE_ROWS = 100_000;
 const DB_ROWS = 1_000_000;
@@ -80,21 +81,7 @@ function makeRecords(n, start, rand) {
   return out;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
-function timeRuns(fn, runs) {
-  fn(); // warm-up: statement prepared, pages cached
-  const times = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 export async function benchTracker(lib, tmpDir) {
   const dir = fs.mkdtempSync(path.join(tmpDir, 'stratlab-bench-tracker-'));
