@@ -11,6 +11,8 @@ import { benchIndicators } from './indicators.mjs';
 import { benchEngine } from './engine.mjs';
 import { benchSweep } from './sweep.mjs';
 import { benchTracker } from './tracker.mjs';
+import { benchNotebook } from './notebook.mjs';
+import { benchRuns } from './runs.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,7 +47,7 @@ const valueOf = (r) => r.value ?? r.ms;
 const unitOf = (r) => r.unit ?? 'ms';
 const met = (r) => (r.higherIsBetter ? valueOf(r) >= r.target : valueOf(r) <= r.target);
 
-// `--only engine` (or setup, data, indicators, sweep, tracker) runs one group and leaves the README alone.
+// `--only engine` (or setup, data, indicators, sweep, tracker, runs) runs one group and leaves the README alone.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const want = (group) => !only || only === group;
 
@@ -78,6 +80,14 @@ async function main() {
     if (want('tracker')) {
       process.stderr.write('bench: tracker (saveMany 100,000 rows; queries over a 1,000,000-row database, ~1 GB in the temp folder)\n');
       for (const r of await benchTracker(lib, tmp)) rows.push({ group: 'tracker', ...r });
+    }
+    if (want('runs')) {
+      process.stderr.write('bench: runs (1,000-strategy sweep on 100,000 bars written as a run; TraceAnalysis over 10,000,000 trace rows, ~200 MB in the temp folder)\n');
+      for (const r of await benchRuns(lib, tmp)) rows.push({ group: 'runs', ...r });
+    }
+    if (want('notebook')) {
+      process.stderr.write('bench: notebook (generate and execute the analysis notebook of a 100-strategy run)\n');
+      for (const r of await benchNotebook(lib, tmp, path.resolve(ROOT, '..', 'shared', 'data', 'GOOG.csv'))) rows.push({ group: 'notebook', ...r });
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

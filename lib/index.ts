@@ -38,3 +38,16 @@ export { executeNotebook, exportHtml } from './notebook/execute';
 export type { ExecuteOptions, ExecuteResult, CellError } from './notebook/execute';
 export { startJupyterServer } from './notebook/server';
 export type { JupyterServer } from './notebook/server';
+
+// Run directories, read back (lib/runs); generated notebooks import these.
+export { openRun, latestRun, Run, TraceAnalysis, writeRun, runFromSweep, runFromBacktest, STRATEGY_TYPES, BUILT_IN_TYPES } from './runs';
+export type { RunManifest, StrategyType } from './runs';
+// Generated analysis notebooks (lib/notebook).
+export {
+  generateNotebook, generateComparative, generateProductionReady, registerTemplate, listTemplates, registerSection, contributeSection,
+  heatmapFigure, scatterFigure, barFigure, timeFigure,
+} from './notebook';
+export type { GenerateOptions, NotebookTemplate, Section, NotebookContext, CellSpec, NotebookKernel } from './notebook';
+// The pattern library (lib/patterns): SQL patterns over run traces, with measured success rates.
+export { PatternLibrary, PatternDiscovery, definePattern, measurePattern, savePattern, patternHash, describeSuccess } from './patterns';
+export type { Pattern, PatternSpec, PatternMetadata, PatternMeasurement, RegimeCondition, PatternProblem, Discovery, PatternTest, SaveResult } from './patterns';

@@ -4,14 +4,19 @@ import { backtest } from './commands/backtest';
 import { dataInspect } from './commands/data-inspect';
 import { demo } from './commands/demo';
 import { notebookExecute } from './commands/notebook-execute';
+import { notebookGenerate } from './commands/notebook-generate';
 import { optimizeCommand } from './commands/optimize';
+import { patternsDiscover, patternsList, patternsTest } from './commands/patterns';
+import { queryCommand } from './commands/query';
+import { resultCommand } from './commands/result';
+import { runCommand } from './commands/run';
 import { sweepCommand } from './commands/sweep';
 import { top } from './commands/top';
 import { validate } from './commands/validate';
 import { walkForwardCommand } from './commands/walk-forward';
 
 /** Commands by their words; two-word commands ('data inspect') are looked up first. */
-const COMMANDS: CommandSpec[] = [dataInspect, backtest, sweepCommand, top, validate, optimizeCommand, walkForwardCommand, notebookExecute, demo];
+const COMMANDS: CommandSpec[] = [dataInspect, backtest, sweepCommand, runCommand, queryCommand, resultCommand, patternsList, patternsTest, patternsDiscover, top, validate, optimizeCommand, walkForwardCommand, notebookGenerate, notebookExecute, demo];
 
 function version(): string {
   return (require('../../package.json') as { version: string }).version;

@@ -2,7 +2,9 @@
 import type { Figure } from '../viz';
 import { displayFigure, displayHtml } from '../viz/display';
 import { htmlTable, textTable, type Row } from '../viz/table';
-import type { BacktestMetrics } from '../engine';
+import type { Bars } from '../core/bars';
+import type { BacktestMetrics, EngineSettings } from '../engine';
+import type { CaptureOptions, RunCapture } from './capture';
 import type { ExperimentMetrics } from './types';
 
 export interface SweepRow {
@@ -21,6 +23,18 @@ export interface SweepRow {
   resumed: boolean;
   /** Per-block return moments (ExperimentRecord.blocks), for the Probability of Backtest Overfitting. */
   blocks?: Float64Array;
+  /** Signal changes, trades and (for the best) equity, when the sweep captured them (`.capture()`). */
+  capture?: RunCapture;
+}
+
+/** What a capturing sweep keeps beside its rows, for writing a run directory. */
+export interface SweepCaptured {
+  options: CaptureOptions;
+  /** The bars each symbol/timeframe ran on (after between() and timeframes()): bar indexes in captures refer to these. */
+  bars: Bars[];
+  settings: EngineSettings;
+  /** When the sweep started. */
+  startedAt: Date;
 }
 
 export interface SweepSummary {
@@ -61,6 +75,8 @@ export class SweepResult implements SweepSummary {
   readonly gridKeys!: string[];
   /** Every combination, best score first (failed ones last). */
   readonly results: SweepRow[];
+  /** Set when the sweep captured traces, trades or equity (`.capture()`). */
+  captured?: SweepCaptured;
 
   constructor(rows: SweepRow[], summary: SweepSummary) {
     Object.assign(this, summary);
@@ -149,10 +165,10 @@ export class SweepResult implements SweepSummary {
   }
 
   toJSON(): Record<string, unknown> {
-    const { results, ...summary } = this;
+    const { results, captured: _captured, ...summary } = this;
     return {
       ...summary,
-      results: results.map(({ blocks: _blocks, metrics, ...r }) => ({ ...r, metrics: finite(metrics) })),
+      results: results.map(({ blocks: _blocks, capture: _capture, metrics, ...r }) => ({ ...r, metrics: finite(metrics) })),
     };
   }
 

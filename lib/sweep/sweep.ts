@@ -16,7 +16,7 @@ import { paramsHash } from '../core/hash';
 import { resample } from '../data/resample';
 import { slice, type TimeLike } from '../data/slice';
 import { periodLabel } from '../data/windows';
-import { checkParameterNames, completeParams, engine, strategyName, type EngineOptions, type EngineSettings, type StrategyClass } from '../engine';
+import { checkParameterNames, completeParams, engine, parseParams, runBacktest, strategyName, type EngineOptions, type EngineSettings, type StrategyClass } from '../engine';
 import { plainParams } from '../engine/result';
 import { IndicatorMemo } from '../indicators';
 import { strategyByName } from '../strategies/registry';
@@ -27,6 +27,7 @@ import { SweepResult, type SweepRow } from './result';
 import { disqualify, DISQUALIFIED_SCORE, SCORES, type DisqualificationRules, type ScoreFunction } from './score';
 import { shareBars, type SharedBars } from './shared';
 import { strategyRef, type StrategyRef } from './strategy-ref';
+import { normaliseCapture, runCaptureAt, type CaptureOptions } from './capture';
 import { BLOCK_WIDTH, metricsAt, runChunk, type ChunkOutput } from './task';
 import type { ExperimentMetrics, ExperimentRecord, ExperimentStore } from './types';
 
@@ -61,6 +62,8 @@ interface Config {
   batchSize: number;
   signal?: AbortSignal;
   memoBytes: number;
+  /** What each run keeps besides its metrics (null: nothing, the default). */
+  capture: CaptureOptions | null;
 }
 
 export function sweep(data: SweepData): Sweep {
@@ -71,7 +74,7 @@ export function sweep(data: SweepData): Sweep {
   if (list.length === 0) throw new StratlabError('BAD_ARGUMENT', 'sweep(data): expected Bars or { SYMBOL: Bars, … }');
   return new Sweep({
     data: list, grid: {}, workers: Math.min(availableCores(), 4), score: SCORES.sharpe, rules: {},
-    options: {}, settings: engine(list[0]).config, progress: 'auto', batchSize: 500, memoBytes: 512 * 1024 * 1024,
+    options: {}, settings: engine(list[0]).config, progress: 'auto', batchSize: 500, memoBytes: 512 * 1024 * 1024, capture: null,
   });
 }
 
@@ -175,6 +178,16 @@ export class Sweep {
     return this.with({ signal });
   }
 
+  /**
+   * Keep more of each run than its metrics, for a run directory (lib/runs): `traces` — the bars where
+   * the position's sign changes; `trades` — every trade; `equity: N` — the equity curves of the N
+   * best. `true` is { traces, trades, equity: 10 }. With capture on, nothing is resumed from a
+   * tracker (every combination runs; stored ones are not saved twice).
+   */
+  capture(opts: CaptureOptions | boolean = true): Sweep {
+    return this.with({ capture: normaliseCapture(opts) });
+  }
+
   /** The combinations the grid yields after the constraint, per dataset. */
   combinations(): Record<string, unknown>[] {
     return candidates(this.config, this.config.grid);
@@ -201,6 +214,7 @@ interface Dataset {
 
 async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
   const t0 = performance.now();
+  const startedAt = new Date();
   const S = c.strategy;
   if (!S) throw new StratlabError('BAD_ARGUMENT', 'sweep(…).run(): no strategy; call .strategy(S) first');
   const name = strategyName(S);
@@ -222,9 +236,14 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
   const rows: SweepRow[] = [];
   const work: { ds: Dataset; todo: typeof combos }[] = [];
   let resumed = 0;
+  // With capture every combination runs (a stored result has no traces); stored ones are not saved again.
+  const alreadyStored = new Set<string>();
   for (const ds of datasets) {
     let todo = combos;
-    if (c.tracking) {
+    if (c.tracking && c.capture) {
+      const stored = c.tracking.store.testedRecords({ strategy: name, symbol: ds.bars.symbol, timeframe: ds.bars.timeframe, period: ds.period, spread: c.settings.spread, executionDelay });
+      for (const h of stored.keys()) alreadyStored.add(`${ds.bars.symbol}\u0000${ds.bars.timeframe}\u0000${h}`);
+    } else if (c.tracking) {
       const stored = c.tracking.store.testedRecords({ strategy: name, symbol: ds.bars.symbol, timeframe: ds.bars.timeframe, period: ds.period, spread: c.settings.spread, executionDelay });
       if (stored.size > 0) {
         todo = combos.filter((k) => !stored.has(k.hash));
@@ -262,7 +281,9 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
       if (row.status === 'failed') failed++;
       ran++;
       rows.push(row);
-      if (c.tracking) pending.push(toRecord(row, name, c.tracking, ds.period, c.settings.spread, executionDelay));
+      if (c.tracking && !(alreadyStored.size > 0 && alreadyStored.has(`${row.symbol}\u0000${row.timeframe}\u0000${row.paramsHash}`))) {
+        pending.push(toRecord(row, name, c.tracking, ds.period, c.settings.spread, executionDelay));
+      }
     }
     done += chunk.length;
     if (pending.length >= c.batchSize) commit();
@@ -278,7 +299,7 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
         for (let i = 0; i < todo.length; i += size) {
           if (c.signal?.aborted) { interrupted = true; break; }
           const chunk = todo.slice(i, i + size);
-          collect(ds, chunk, runChunk(ds.bars, S, chunk.map((k) => k.params), c.settings, memo));
+          collect(ds, chunk, runChunk(ds.bars, S, chunk.map((k) => k.params), c.settings, memo, undefined, c.capture));
           await new Promise((r) => setImmediate(r)); // let progress, timers and Ctrl-C through
         }
       }
@@ -291,11 +312,32 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
   }
   if (invalid.length > 0) notes.push(`${invalid.length} grid point(s) refused by ${name}'s parameter rules and not run, e.g. ${JSON.stringify(invalid[0].params)}: ${invalid[0].error}`);
 
-  return new SweepResult(rows, {
+  const result = new SweepResult(rows, {
     strategy: name, experimentId: c.tracking?.experimentId ?? null, combinations: combos.length * datasets.length,
     ran, resumed, failed, invalid, workers, inProcess: workers === 0, interrupted,
-    elapsedMs: performance.now() - t0, notes, gridKeys: c.paramSets ? [...new Set(c.paramSets.flatMap((p) => Object.keys(p)))] : Object.keys(grid),
+    elapsedMs: 0, notes, gridKeys: c.paramSets ? [...new Set(c.paramSets.flatMap((p) => Object.keys(p)))] : Object.keys(grid),
   });
+  if (c.capture) {
+    captureEquity(result, S, c.capture.equity ?? 0, datasets, c.settings);
+    result.captured = { options: c.capture, bars: datasets.map((d) => d.bars), settings: c.settings, startedAt };
+  }
+  (result as { elapsedMs: number }).elapsedMs = performance.now() - t0;
+  return result;
+}
+
+/**
+ * The equity curves of the n best runs. The best are known only once every chunk is in (scores are
+ * computed here, with the caller's score function), so these few runs are done again in this
+ * thread rather than every curve crossing from the workers: backtests are deterministic.
+ */
+function captureEquity(result: SweepResult, S: StrategyClass, n: number, datasets: Dataset[], settings: EngineSettings): void {
+  if (n <= 0) return;
+  for (const row of result.top(n)) {
+    const ds = datasets.find((d) => d.bars.symbol === row.symbol && d.bars.timeframe === row.timeframe);
+    if (!ds) continue;
+    const res = runBacktest(ds.bars, { ...settings, strategy: S, params: parseParams(S, row.params) as Record<string, unknown> });
+    row.capture = { ...row.capture, equity: res.equity };
+  }
 }
 
 /** The grid's product, or the explicit parameter sets; filtered by the constraint either way. */
@@ -323,6 +365,7 @@ async function runOnPool(pool: SweepPool, work: { ds: Dataset; todo: Combo[] }[]
         const out = await pool.run({
           // Plain values only cross a thread (a class given as a parameter goes by its name).
           dataset: ds.shared as SharedBars, strategy: ref, settings: c.settings, memoBytes: c.memoBytes, combos: chunk.map((k) => k.plain),
+          ...(c.capture ? { capture: c.capture } : {}),
         });
         collect(ds, chunk, out);
       } catch (e) {
@@ -374,6 +417,7 @@ function toRow(ds: Dataset, combo: Combo, out: ChunkOutput, k: number, c: Readon
     score: Number.isFinite(score) ? score : DISQUALIFIED_SCORE,
     disqualified: disqualify(metrics, c.rules),
     blocks: out.blocks.subarray(k * BLOCK_WIDTH, (k + 1) * BLOCK_WIDTH), // a view: no copy per row
+    ...(out.capture ? { capture: runCaptureAt(out.capture, k) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Bars } from '../core/bars';
 import { withIndicatorMemo, type IndicatorMemo } from '../indicators';
 import { METRIC_KEYS, parseParams, runBacktest, type BacktestMetrics, type EngineSettings, type RunScratch, type StrategyClass } from '../engine';
 import { equityReturnBlocks } from '../metrics/blocks';
+import { CaptureBuilder, type CaptureOptions, type ChunkCapture } from './capture';
 import { RETURN_BLOCKS } from './types';
 
 export const METRIC_COUNT = METRIC_KEYS.length;
@@ -21,18 +22,22 @@ export interface ChunkOutput {
   errors: (string | null)[];
   /** 1 where the strategy's schema refused the parameters (never run; `errors` says why). */
   invalid: Uint8Array;
+  /** Signal changes and trades of every combination, when the sweep captures them. */
+  capture?: ChunkCapture;
 }
 
 /**
  * Parameters are validated here (parseParams), not by the caller: on workers the schema checks of
  * thousands of combinations run in parallel too. A refused set is marked `invalid`, not run.
  */
-export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<string, unknown>[], settings: EngineSettings, memo: IndicatorMemo, scratch: RunScratch = {}): ChunkOutput {
+export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<string, unknown>[], settings: EngineSettings, memo: IndicatorMemo,
+  scratch: RunScratch = {}, capture?: CaptureOptions | null): ChunkOutput {
   const k = combos.length;
   const metrics = new Float64Array(k * METRIC_COUNT).fill(NaN);
   const blocks = new Float64Array(k * BLOCK_WIDTH);
   const errors: (string | null)[] = new Array(k).fill(null);
   const invalid = new Uint8Array(k);
+  const captured = capture && (capture.traces || capture.trades) ? new CaptureBuilder(capture) : null;
   withIndicatorMemo(memo, () => {
     for (let c = 0; c < k; c++) {
       let params: Record<string, unknown>;
@@ -41,6 +46,7 @@ export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<s
       } catch (e) {
         errors[c] = e instanceof Error ? e.message : String(e);
         invalid[c] = 1;
+        captured?.addEmpty();
         continue;
       }
       try {
@@ -48,12 +54,14 @@ export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<s
         const m = res.metrics() as unknown as Record<string, number>;
         for (let j = 0; j < METRIC_COUNT; j++) metrics[c * METRIC_COUNT + j] = m[METRIC_KEYS[j]];
         equityReturnBlocks(res.equity, RETURN_BLOCKS, blocks, c * BLOCK_WIDTH);
+        captured?.add(res.tradeLog);
       } catch (e) {
         errors[c] = e instanceof Error ? e.message : String(e);
+        captured?.addEmpty();
       }
     }
   });
-  return { metrics, blocks, errors, invalid };
+  return captured ? { metrics, blocks, errors, invalid, capture: captured.finish() } : { metrics, blocks, errors, invalid };
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { Bars } from '../core/bars';
 import type { EngineSettings, RunScratch, StrategyClass } from '../engine';
 import { IndicatorMemo } from '../indicators';
+import type { CaptureOptions } from './capture';
 import { runChunk, type ChunkOutput } from './task';
 import { sharedView, type SharedBars } from './shared';
 import { loadStrategy, type StrategyRef } from './strategy-ref';
@@ -16,6 +17,8 @@ export interface ChunkTask {
   settings: EngineSettings;
   combos: Record<string, unknown>[];
   memoBytes: number;
+  /** What to keep besides the metrics (absent: nothing). */
+  capture?: CaptureOptions;
 }
 
 const datasets = new Map<string, { bars: Bars; memo: IndicatorMemo }>();
@@ -35,5 +38,5 @@ export default function runTask(task: ChunkTask): ChunkOutput {
   const key = JSON.stringify(task.strategy);
   let S = classes.get(key);
   if (!S) classes.set(key, (S = loadStrategy(task.strategy, true)));
-  return runChunk(d.bars, S, task.combos, task.settings, d.memo, scratch);
+  return runChunk(d.bars, S, task.combos, task.settings, d.memo, scratch, task.capture);
 }

@@ -6,8 +6,9 @@
 import { isStratlabError, StratlabError } from '../../core/errors';
 import { loadBars, slice } from '../../data';
 import { formatTime } from '../../data/timestamps';
-import { ENGINE_DEFAULTS, engine, parseParams, type BacktestResult, type FillMode } from '../../engine';
+import { ENGINE_DEFAULTS, engine, parseParams, strategyName, type BacktestResult, type FillMode } from '../../engine';
 import type { CalendarOption } from '../../metrics';
+import { runFromBacktest } from '../../runs/write';
 import { listStrategies, strategyByName } from '../../strategies/registry';
 import type { CommandSpec } from '../args';
 import { choiceFlag, dateFlag, jsonObjectFlag, numberFlag, stringFlag, usageError } from '../flags';
@@ -48,7 +49,10 @@ function helpDetails(): string[] {
     `  --fractional       allow fractional units (crypto, FX); by default orders are whole units`,
     `  --calendar NAME    how Sharpe and Sortino annualise: auto, equities, 24/7 or 24/5 (default ${D.calendar})`,
     'Output:',
+    '  --run              also write a run directory (DIR/backtest/<run-id>/: run.json, strategy_index, traces, trades, equity)',
+    '  --runs DIR         where run directories go with --run (default ./runs)',
     '  --json             the whole result as one JSON document: settings, every metric, trades, orders and the equity curve',
+    '                     (with --run, plus runDir)',
     '  -h, --help         this help',
     '',
     'Built-in strategies (default params):',
@@ -63,7 +67,7 @@ export const backtest: CommandSpec = {
   name: 'backtest',
   summary: 'Backtest a built-in strategy on a bars file: metrics and a summary, or the whole result (trades, orders, equity) as JSON.',
   usage: 'stratlab backtest --data FILE --strategy NAME [--params JSON] [--cash N] [--spread X] [--commission X] [--fill close|next_open] ' +
-    '[--size FRACTION] [--fractional] [--calendar auto|equities|24/7|24/5] [--from DATE] [--to DATE] [--symbol NAME] [--timeframe TF] [--timezone ZONE] [--json]',
+    '[--size FRACTION] [--fractional] [--calendar auto|equities|24/7|24/5] [--from DATE] [--to DATE] [--symbol NAME] [--timeframe TF] [--timezone ZONE] [--run [--runs DIR]] [--json]',
   options: {
     data: { type: 'string' },
     strategy: { type: 'string' },
@@ -78,6 +82,8 @@ export const backtest: CommandSpec = {
     from: { type: 'string' },
     to: { type: 'string' },
     ...LOAD_FLAGS,
+    run: { type: 'boolean' },
+    runs: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -109,6 +115,7 @@ export const backtest: CommandSpec = {
     const from = dateFlag('from', fromArg, 'start', loadOptions.timezone);
     const to = dateFlag('to', toArg, 'end', loadOptions.timezone);
     if (from !== undefined && to !== undefined && from > to) throw usageError(`--from ${fromArg} is after --to ${toArg}`);
+    const runsDir = runsFlag(values);
 
     const bars = await loadBars(file, loadOptions);
     if ((from !== undefined || to !== undefined) && slice(bars, from, to).time.length === 0) {
@@ -129,11 +136,21 @@ export const backtest: CommandSpec = {
     if (calendar !== undefined) e = e.calendar(calendar);
     if (from !== undefined || to !== undefined) e = e.between(from, to);
     const result = e.run();
+    const written = values.run ? await runFromBacktest(result, { runsDir, configName: 'backtest', data: [bars], paths: [file], config: { data: file, strategy: strategyName(S), params } }) : null;
 
-    io.out(values.json ? JSON.stringify(result.toJSON(), null, 2) : `${result.toString()}\n\n${tradesLine(result)}`);
+    if (values.json) io.out(JSON.stringify(written ? { ...result.toJSON(), runDir: written.dir } : result.toJSON(), null, 2));
+    else io.out(`${result.toString()}\n\n${tradesLine(result)}${written ? `\nRun written to ${written.dir}` : ''}`);
     return 0;
   },
 };
+
+/** --runs DIR (only with --run). */
+export function runsFlag(values: Record<string, unknown>): string | undefined {
+  const dir = stringFlag(values, 'runs');
+  if (dir !== undefined && !values.run) throw usageError('--runs DIR is for --run: add --run to write a run directory');
+  if (dir !== undefined && dir.trim() === '') throw usageError('--runs: expected a folder, got ""');
+  return dir;
+}
 
 /** Runs `check`; a StratlabError it throws becomes a usage error naming the flag. */
 function asUsage<T>(flag: string, check: () => T): T {

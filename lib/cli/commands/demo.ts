@@ -7,7 +7,9 @@ import * as indicators from '../../indicators';
 import { engine } from '../../engine';
 import { executeNotebook } from '../../notebook/execute';
 import { listStrategies, strategyByName } from '../../strategies/registry';
-import { range, sweep } from '../../sweep';
+import { range, sweep, type SweepResult } from '../../sweep';
+import { runFromSweep } from '../../runs';
+import { afterRun } from '../../notebook/after-run';
 import { openTracker } from '../../tracker';
 import { pboFromBlocks, validateTop } from '../../validation';
 import { textTable } from '../../viz/table';
@@ -91,9 +93,11 @@ export const demo: CommandSpec = {
     fs.mkdirSync(outDir, { recursive: true });
     for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true }); // a fresh demo database each time
     const tracker = openTracker(dbFile);
+    let lastSweep: SweepResult | undefined;
     try {
       const sw = await sweep(daily).strategy('SmaCross').grid({ fast: range(5, 50, 5), slow: range(20, 200, 10) })
-        .where((p) => (p.fast as number) < (p.slow as number)).workers(2).track(tracker, 'demo_sma').progress('none').run();
+        .where((p) => (p.fast as number) < (p.slow as number)).workers(2).track(tracker, 'demo_sma').capture().progress('none').run();
+      lastSweep = sw;
       const overfit = pboFromBlocks(sw.results.filter((r) => r.blocks).map((r) => r.blocks as Float64Array));
       say(sw.headline());
       say(textTable(sw.rows(5)));
@@ -117,6 +121,15 @@ export const demo: CommandSpec = {
       say(`executed ${res.codeCells} cells in ${(res.durationMs / 1000).toFixed(1)} s`);
       say(`notebook: ${res.path}`);
       say(`report:   ${res.htmlPath}  (open it in a browser; charts render offline)`);
+
+      // The seed's workflow: every run gets a ready-made analysis notebook, here executed and exported.
+      say('== 7. Write the sweep as a run directory, generate its analysis notebook, execute it');
+      const run = await runFromSweep(lastSweep as SweepResult, { runsDir: path.join(outDir, 'runs'), configName: 'demo_sma', config: { strategy: 'SmaCross', data: dailyFile } });
+      say(`run:      ${path.relative(process.cwd(), run.dir)}  (${run.manifest.strategyCount} strategies: strategy_index, traces, trades, equity as parquet)`);
+      const analysis = await afterRun(run.dir, { notebook: true, kernel: 'ts', html: true, onCell: json ? undefined : (i, n) => io.err(`  cell ${i + 1}/${n}`) });
+      summary.analysis = { run: run.dir, notebook: analysis.notebook, html: analysis.executed?.htmlPath ?? null, errors: analysis.executed?.errors ?? [] };
+      say(`notebook: ${analysis.notebook}`);
+      say(`report:   ${analysis.executed?.htmlPath}  (open it in a browser; charts render offline)`);
     }
     if (json) io.out(JSON.stringify(summary, null, 2));
     return 0;

@@ -1,0 +1,348 @@
+"""stratlab_bridge: a stratlab run directory from Python.
+
+Asks the stratlab CLI for JSON (``node bin/stratlab.js query --run DIR --sql ... --json``) in a
+subprocess and returns pandas DataFrames, so Python notebooks read runs with the same SQL as
+TypeScript ones. Standard library + pandas only; charts with Plotly when it is importable, else
+matplotlib (Debian's python3-matplotlib).
+
+    import stratlab_bridge as sb
+    run = sb.open_run("/abs/runs/cfg/20261121-194501-a1b2c3")
+    run.query("SELECT strategy_hash, sharpe FROM strategy_index ORDER BY sharpe DESC LIMIT 5")
+"""
+import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pandas as pd
+
+__all__ = ["open_run", "Run", "TraceAnalysis", "StratlabError", "cli", "show", "heatmap", "scatter", "bar",
+           "lines", "histogram", "chart_backend", "plain", "write_json_atomic"]
+
+# kernels/python/stratlab_bridge.py -> the checkout is two folders up.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_ROOT = os.environ.get("STRATLAB_ROOT") or os.path.dirname(os.path.dirname(_HERE))
+
+
+class StratlabError(RuntimeError):
+    """A stratlab CLI call failed; the message is the CLI's one-line error."""
+
+
+def _node(node=None):
+    found = node or os.environ.get("STRATLAB_NODE") or shutil.which("node")
+    if not found:
+        raise StratlabError("node not found: set STRATLAB_NODE or pass node=... (the stratlab CLI runs on Node 20)")
+    return found
+
+
+def cli(args, root=None, node=None, timeout=600):
+    """Run ``stratlab ARGS`` and return its parsed JSON output (pass --json in ARGS)."""
+    root = root or DEFAULT_ROOT
+    script = os.path.join(root, "bin", "stratlab.js")
+    if not os.path.exists(script):
+        raise StratlabError(f"{script} not found: root= must be the stratlab checkout (or set STRATLAB_ROOT)")
+    proc = subprocess.run([_node(node), script, *[str(a) for a in args]], capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
+        raise StratlabError(lines[-1] if lines else f"stratlab {args[0]} exited with {proc.returncode}")
+    try:
+        return json.loads(proc.stdout)
+    except ValueError as e:
+        raise StratlabError(f"stratlab {args[0]}: output is not JSON ({e}): {proc.stdout[:200]!r}")
+
+
+def _frame(payload):
+    """Rows as the CLI gives them: a list of objects, or {rows: [...], columns: [...]}."""
+    if isinstance(payload, dict):
+        rows, columns = payload.get("rows", []), payload.get("columns")
+        if columns and rows and isinstance(rows[0], list):
+            return pd.DataFrame(rows, columns=[c["name"] if isinstance(c, dict) else c for c in columns])
+        df = pd.DataFrame(rows)
+        if columns and len(df.columns) == 0:
+            df = pd.DataFrame(columns=[c["name"] if isinstance(c, dict) else c for c in columns])
+        return df
+    return pd.DataFrame(payload)
+
+
+class Run:
+    """One run directory: its manifest (run.json) and SQL over strategy_index, traces, trades, equity."""
+
+    def __init__(self, run_dir, root=None, node=None):
+        self.dir = os.path.abspath(run_dir)
+        self.root = root or DEFAULT_ROOT
+        self.node = node
+        with open(os.path.join(self.dir, "run.json"), encoding="utf-8") as f:
+            self.manifest = json.load(f)
+
+    def query(self, sql):
+        """Read-only SQL over the run's views; a DataFrame."""
+        return _frame(cli(["query", "--run", self.dir, "--sql", sql, "--json"], self.root, self.node))
+
+    def result(self, *args):
+        """``stratlab result --run DIR ARGS --json``, parsed."""
+        return cli(["result", "--run", self.dir, *args, "--json"], self.root, self.node)
+
+    def strategy_index(self):
+        return self.query("SELECT * FROM strategy_index")
+
+    def varying_parameters(self):
+        """(names, numeric names) of the parameters that differ across the run's strategies; nested ones dotted."""
+        seen, numeric = {}, set()
+
+        def walk(obj, prefix):
+            for k, v in obj.items():
+                key = prefix + k
+                if isinstance(v, dict):
+                    walk(v, key + ".")
+                else:
+                    seen.setdefault(key, set()).add(json.dumps(v, sort_keys=True))
+                    if isinstance(v, (int, float)) and not isinstance(v, bool):
+                        numeric.add(key)
+
+        for p in self.query("SELECT parameters FROM strategy_index")["parameters"]:
+            walk(json.loads(p), "")
+        names = [k for k, s in seen.items() if len(s) > 1]
+        return names, numeric
+
+    def bars(self, symbol=None):
+        """The run's bars (t: epoch ms, close) loaded again from the file run.json names; None when it is gone."""
+        data = [d for d in self.manifest["data"] if symbol is None or d["symbol"] == symbol] or self.manifest["data"]
+        src = data[0].get("path") if data else None
+        if not src or not os.path.exists(src):
+            return None
+        code = ("const lib = require(process.argv[1]);"
+                "lib.loadBars(process.argv[2]).then((b) => process.stdout.write(JSON.stringify({ t: Array.from(b.time), close: Array.from(b.close) })))"
+                ".catch((e) => { process.stderr.write(String(e && e.message || e)); process.exit(1); });")
+        proc = subprocess.run([_node(self.node), "-e", code, os.path.join(self.root, "dist"), src], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise StratlabError(f"{src}: {proc.stderr.strip()}")
+        return pd.DataFrame(json.loads(proc.stdout))
+
+    def backtest(self, strategy, params, data, **flags):
+        """``stratlab backtest`` with this run's engine settings unless flags override them; the metrics dict."""
+        s = self.manifest.get("settings", {})
+        opts = {"cash": s.get("cash"), "spread": s.get("spread"), "commission": s.get("commission"), "fill": s.get("fill")}
+        opts.update({k.rstrip("_").replace("_", "-"): v for k, v in flags.items()})  # from_= -> --from
+        args = ["backtest", "--data", data, "--strategy", strategy, "--params", json.dumps(params), "--json"]
+        for k, v in opts.items():
+            if v is not None:
+                args += [f"--{k}", v]
+        return cli(args, self.root, self.node)
+
+
+def open_run(run_dir, root=None, node=None):
+    return Run(run_dir, root, node)
+
+
+class TraceAnalysis(Run):
+    """The seed's name for SQL over a run's traces (the view ``traces``, next to strategy_index)."""
+
+
+# ---- display --------------------------------------------------------------------------------
+
+def _display(bundle):
+    try:
+        from IPython.display import display
+    except ImportError:
+        print(bundle.get("text/plain", ""))
+        return
+    display(bundle, raw=True)
+
+
+def show(df, caption=None, max_rows=50):
+    """A DataFrame as an HTML table (with a caption) in a notebook, aligned text elsewhere."""
+    shown = df.head(max_rows)
+    html = shown.to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="", classes="stratlab-table")
+    if caption:
+        html = html.replace(">\n  <thead>", f">\n  <caption style=\"caption-side:top;text-align:left;font-weight:bold\">{caption}</caption>\n  <thead>", 1)
+    text = (caption + "\n" if caption else "") + shown.to_string(index=False)
+    _display({"text/html": html, "text/plain": text})
+
+
+def _plotly():
+    try:
+        import plotly.graph_objects as go  # noqa: F401
+        import plotly.io as pio
+        pio.renderers.default = "notebook"  # plotly.js inline once: renders offline
+        return go
+    except ImportError:
+        return None
+
+
+def chart_backend():
+    return "plotly" if _plotly() else "matplotlib"
+
+
+def _plt():
+    import matplotlib
+    if "inline" not in matplotlib.get_backend() and os.environ.get("MPLBACKEND") is None and not _in_kernel():
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _in_kernel():
+    try:
+        from IPython import get_ipython
+        return get_ipython() is not None and "IPKernelApp" in get_ipython().config
+    except Exception:
+        return False
+
+
+_CMAPS = {"viridis": "viridis", "plasma": "plasma", "magma": "magma", "rdylgn": "RdYlGn", "rdbu": "RdBu", "blues": "Blues", "reds": "Reds", "greens": "Greens"}
+
+
+def _sorted_labels(values):
+    vals = list(values)
+    try:
+        return sorted(vals, key=float)
+    except (TypeError, ValueError):
+        return sorted(vals, key=str)
+
+
+def heatmap(df, x, y, z, title=None, colorscale="Viridis", decimals=2):
+    """z over x × y (rows sharing a cell are averaged; empty cells stay empty)."""
+    title = title or f"{z} by {y} x {x}"
+    grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="mean")
+    grid = grid.reindex(index=_sorted_labels(grid.index), columns=_sorted_labels(grid.columns))
+    go = _plotly()
+    if go:
+        fig = go.Figure(go.Heatmap(z=grid.values, x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index], colorscale=colorscale,
+                                   texttemplate=f"%{{z:.{decimals}f}}", colorbar={"title": {"text": z}}))
+        fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, xaxis_type="category", yaxis_type="category", height=420)
+        fig.show()
+        return
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    im = ax.imshow(grid.values.astype(float), cmap=_CMAPS.get(colorscale.lower(), "viridis"), aspect="auto", origin="lower")
+    ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
+    ax.set_yticks(range(len(grid.index)), [str(i) for i in grid.index])
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            v = grid.values[i, j]
+            if v == v:
+                ax.text(j, i, f"{v:.{decimals}f}", ha="center", va="center", fontsize=8, color="white")
+    fig.colorbar(im, ax=ax, label=z)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(title)
+    plt.show()
+
+
+def scatter(df, x, y, text=None, title=None):
+    title = title or f"{y} vs {x}"
+    go = _plotly()
+    if go:
+        fig = go.Figure(go.Scatter(x=df[x], y=df[y], mode="markers", text=df[text] if text else None, marker={"size": 8, "opacity": 0.7}))
+        fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=400)
+        fig.show()
+        return
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    ax.scatter(df[x], df[y], alpha=0.7)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    plt.show()
+
+
+def bar(df, x, y, title=None, ytitle=None):
+    ys = [y] if isinstance(y, str) else list(y)
+    title = title or f"{', '.join(ys)} by {x}"
+    labels = [str(v) for v in df[x]]
+    go = _plotly()
+    if go:
+        fig = go.Figure([go.Bar(name=c, x=labels, y=df[c]) for c in ys])
+        fig.update_layout(title=title, barmode="group", xaxis_title=x, yaxis_title=ytitle or ", ".join(ys), xaxis_type="category", height=380)
+        fig.show()
+        return
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    width = 0.8 / len(ys)
+    for k, c in enumerate(ys):
+        ax.bar([i + k * width for i in range(len(labels))], df[c], width=width, label=c)
+    ax.set_xticks([i + width * (len(ys) - 1) / 2 for i in range(len(labels))], labels, rotation=30 if len(labels) > 8 else 0)
+    ax.set_xlabel(x)
+    ax.set_ylabel(ytitle or ", ".join(ys))
+    ax.set_title(title)
+    if len(ys) > 1:
+        ax.legend()
+    plt.show()
+
+
+def lines(series, title="", ytitle="", fill=False):
+    """series: {name: (t epoch ms, values)} drawn against time."""
+    go = _plotly()
+    if go:
+        fig = go.Figure([go.Scatter(x=pd.to_datetime(pd.Series(t), unit="ms"), y=v, name=n, mode="lines", fill="tozeroy" if fill else None) for n, (t, v) in series.items()])
+        fig.update_layout(title=title, yaxis_title=ytitle, height=380, hovermode="x unified")
+        fig.show()
+        return
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for k, (n, (t, v)) in enumerate(series.items()):
+        when = pd.to_datetime(pd.Series(t), unit="ms")
+        ax.plot(when, v, label=n, linewidth=1.6 if k == 0 else 1.1, linestyle="-" if k == 0 else ":")
+        if fill:
+            ax.fill_between(when, v, 0, alpha=0.3)
+    ax.set_title(title)
+    ax.set_ylabel(ytitle)
+    ax.grid(True, alpha=0.3)
+    if len(series) > 1:
+        ax.legend()
+    plt.show()
+
+
+def histogram(df, column, title=None, bins=30):
+    title = title or column
+    values = df[column].dropna()
+    go = _plotly()
+    if go:
+        fig = go.Figure(go.Histogram(x=values, nbinsx=bins))
+        fig.update_layout(title=title, xaxis_title=column, yaxis_title="count", height=340)
+        fig.show()
+        return
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    ax.hist(values, bins=bins)
+    ax.set_xlabel(column)
+    ax.set_ylabel("count")
+    ax.set_title(title)
+    plt.show()
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+def plain(obj):
+    """JSON-safe copy: numpy scalars to Python numbers, NaN/inf to None."""
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        try:
+            obj = obj.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def write_json_atomic(path, obj):
+    """Write JSON to a temp file in the same folder, then rename it over `path`."""
+    path = os.path.abspath(path)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(plain(obj), f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path

@@ -1,0 +1,60 @@
+/**
+ * `stratlab result --run DIR`: what a run holds, without SQL: the strategy index, one strategy's
+ * trades, equity or traces, or run.json. The Python bridge calls this with --json.
+ */
+import { openRun } from '../../runs/open';
+import type { CommandSpec } from '../args';
+import { choiceFlag, numberFlag, stringFlag, usageError } from '../flags';
+import { printTable, runFlag } from './query';
+
+const WHAT = ['index', 'trades', 'equity', 'traces', 'manifest'] as const;
+
+export const resultCommand: CommandSpec = {
+  name: 'result',
+  summary: 'Show a run directory: its strategy index, a strategy\'s trades, equity or traces, or run.json.',
+  usage: 'stratlab result --run DIR [--what index|trades|equity|traces|manifest] [--strategy HASH] [--limit N] [--json]',
+  options: {
+    run: { type: 'string' },
+    what: { type: 'string' },
+    strategy: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  details: [
+    '  --run DIR          a run directory (runs/<config>/<run-id>/, with run.json)',
+    '  --what WHAT        index (default: one row per strategy, best first), trades, equity, traces, or manifest (run.json)',
+    '  --strategy HASH    only this strategy (its strategy_hash, or a unique prefix of 4+ digits); for index, its row',
+    '  --limit N          at most N rows',
+    '  --json             { "columns": [{ "name", "type" }], "rows": [...] } (manifest: run.json itself)',
+    '  -h, --help         this help',
+    '',
+    'Example: stratlab result --run runs/sma-cross-goog/20260101-120000-a1b2c3 --what trades --strategy 3f2a',
+    'Exit codes: 0 printed; 1 the run is missing or damaged, or the strategy is not in it; 2 a flag is wrong.',
+  ],
+  async run(values, positionals, io) {
+    if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    const dir = runFlag(values);
+    const what = choiceFlag('what', stringFlag(values, 'what'), WHAT) ?? 'index';
+    const strategy = stringFlag(values, 'strategy');
+    if (strategy !== undefined && !/^[0-9a-fA-F]{4,16}$/.test(strategy)) throw usageError(`--strategy ${JSON.stringify(strategy)}: expected a strategy hash (16 hex digits, or a unique prefix of 4 or more)`);
+    const limit = numberFlag('limit', stringFlag(values, 'limit'), (x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1');
+    if (what === 'manifest' && (strategy !== undefined || limit !== undefined)) throw usageError('--what manifest takes no --strategy or --limit');
+
+    const run = await openRun(dir);
+    try {
+      if (what === 'manifest') {
+        io.out(JSON.stringify(run.manifest, null, 2));
+        return 0;
+      }
+      const view = what === 'index' ? 'strategy_index' : what;
+      const order = what === 'index' ? '' : what === 'trades' ? ' ORDER BY strategy_hash, exit_ts, entry_ts' : ' ORDER BY strategy_hash, ts';
+      const where = strategy !== undefined ? ` WHERE strategy_hash = '${await run.resolve(strategy)}'` : '';
+      const t = await run.queryTable(`SELECT * FROM ${view}${where}${order}${limit !== undefined ? ` LIMIT ${limit}` : ''}`);
+      printTable(t, !!values.json, io);
+    } finally {
+      run.close();
+    }
+    return 0;
+  },
+};
