@@ -1,16 +1,22 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backtest } from '../lib/cli/commands/backtest';
 import { loadBars, slice } from '../lib/data';
 import { listStrategies } from '../lib/strategies/registry';
-import { CLI, GOOG, ROOT } from './helpers/paths';
+import { CLI, GOOG } from './helpers/paths';
 
 interface Run { code: number | null; out: string; err: string }
+
+// A backtest writes a run directory under ./runs: run them in a folder of their own.
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-cli-backtest-'));
 
 /** The real CLI in a child process (async, so independent runs can overlap). */
 function stratlab(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: WORK });
     let out = '', err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));

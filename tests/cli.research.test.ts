@@ -193,6 +193,10 @@ describe('stratlab optimize and walk-forward on GOOG', () => {
     for (const t of a.trials) expect(t.params.fast).toBeLessThan(t.params.slow);
     expect(a.bestParams.fast).toBeLessThan(a.bestParams.slow);
     expect(a.bestValue).toBe(Math.max(...a.trials.map((t: any) => t.value ?? -Infinity)));
+    // The best trials, backtested again, as a run directory.
+    const manifest = JSON.parse(fs.readFileSync(path.join(a.runDir, 'run.json'), 'utf8'));
+    expect(manifest.kind).toBe('optimize');
+    expect(manifest.strategyCount).toBe(Math.min(10, a.trials.length));
     const b = await stratlab(dir, ['optimize', '--config', 'config.yaml']); // nTrials 12 from the config
     expect(b.code).toBe(0);
     expect(b.out).toMatch(/^Trials\s+12 \(0 failed, 8 resumed from storage\)$/m);

@@ -147,10 +147,10 @@ describe('stratlab result', () => {
   });
 });
 
-describe('backtest --run and sweep --run', () => {
-  it('backtest --run writes a run directory beside its usual output', async () => {
+describe('backtest and sweep --run', () => {
+  it('backtest writes a run directory beside its usual output (unless --no-run)', async () => {
     const runs = path.join(TMP, 'bt-runs');
-    const r = await cli(['backtest', '--data', GOOG, '--strategy', 'SmaCross', '--params', '{"fast":10,"slow":30}', '--run', '--runs', runs, '--json']);
+    const r = await cli(['backtest', '--data', GOOG, '--strategy', 'SmaCross', '--params', '{"fast":10,"slow":30}', '--runs', runs, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out);
     expect(path.dirname(out.runDir)).toBe(path.join(runs, 'backtest'));
@@ -162,7 +162,9 @@ describe('backtest --run and sweep --run', () => {
     } finally {
       run.close();
     }
-    expect((await cli(['backtest', '--data', GOOG, '--strategy', 'SmaCross', '--runs', runs])).err).toMatch(/--runs DIR is for --run/);
+    const none = await cli(['backtest', '--data', GOOG, '--strategy', 'SmaCross', '--no-run', '--json']);
+    expect(JSON.parse(none.out).runDir).toBeUndefined();
+    expect((await cli(['backtest', '--data', GOOG, '--strategy', 'SmaCross', '--runs', runs, '--no-run'])).err).toMatch(/--runs DIR and --no-run contradict/);
   });
 
   it('sweep --run writes a run and records each result once in the database, even when run twice', async () => {

@@ -125,7 +125,7 @@ class Run:
         s = self.manifest.get("settings", {})
         opts = {"cash": s.get("cash"), "spread": s.get("spread"), "commission": s.get("commission"), "fill": s.get("fill")}
         opts.update({k.rstrip("_").replace("_", "-"): v for k, v in flags.items()})  # from_= -> --from
-        args = ["backtest", "--data", data, "--strategy", strategy, "--params", json.dumps(params), "--json"]
+        args = ["backtest", "--data", data, "--strategy", strategy, "--params", json.dumps(params), "--no-run", "--json"]
         for k, v in opts.items():
             if v is not None:
                 args += [f"--{k}", v]

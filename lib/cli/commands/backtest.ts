@@ -49,10 +49,11 @@ function helpDetails(): string[] {
     `  --fractional       allow fractional units (crypto, FX); by default orders are whole units`,
     `  --calendar NAME    how Sharpe and Sortino annualise: auto, equities, 24/7 or 24/5 (default ${D.calendar})`,
     'Output:',
-    '  --run              also write a run directory (DIR/backtest/<run-id>/: run.json, strategy_index, traces, trades, equity)',
-    '  --runs DIR         where run directories go with --run (default ./runs)',
+    '  --runs DIR         where the run directory goes: DIR/backtest/<run-id>/ with run.json, strategy_index, traces,',
+    '                     trades and equity (default ./runs)',
+    '  --no-run           do not write a run directory',
     '  --json             the whole result as one JSON document: settings, every metric, trades, orders and the equity curve',
-    '                     (with --run, plus runDir)',
+    '                     (plus runDir)',
     '  -h, --help         this help',
     '',
     'Built-in strategies (default params):',
@@ -67,7 +68,7 @@ export const backtest: CommandSpec = {
   name: 'backtest',
   summary: 'Backtest a built-in strategy on a bars file: metrics and a summary, or the whole result (trades, orders, equity) as JSON.',
   usage: 'stratlab backtest --data FILE --strategy NAME [--params JSON] [--cash N] [--spread X] [--commission X] [--fill close|next_open] ' +
-    '[--size FRACTION] [--fractional] [--calendar auto|equities|24/7|24/5] [--from DATE] [--to DATE] [--symbol NAME] [--timeframe TF] [--timezone ZONE] [--run [--runs DIR]] [--json]',
+    '[--size FRACTION] [--fractional] [--calendar auto|equities|24/7|24/5] [--from DATE] [--to DATE] [--symbol NAME] [--timeframe TF] [--timezone ZONE] [--runs DIR | --no-run] [--json]',
   options: {
     data: { type: 'string' },
     strategy: { type: 'string' },
@@ -82,7 +83,7 @@ export const backtest: CommandSpec = {
     from: { type: 'string' },
     to: { type: 'string' },
     ...LOAD_FLAGS,
-    run: { type: 'boolean' },
+    'no-run': { type: 'boolean' },
     runs: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -115,7 +116,7 @@ export const backtest: CommandSpec = {
     const from = dateFlag('from', fromArg, 'start', loadOptions.timezone);
     const to = dateFlag('to', toArg, 'end', loadOptions.timezone);
     if (from !== undefined && to !== undefined && from > to) throw usageError(`--from ${fromArg} is after --to ${toArg}`);
-    const runsDir = runsFlag(values);
+    const runsDir = runsFlag(values, 'default');
 
     const bars = await loadBars(file, loadOptions);
     if ((from !== undefined || to !== undefined) && slice(bars, from, to).time.length === 0) {
@@ -136,7 +137,7 @@ export const backtest: CommandSpec = {
     if (calendar !== undefined) e = e.calendar(calendar);
     if (from !== undefined || to !== undefined) e = e.between(from, to);
     const result = e.run();
-    const written = values.run ? await runFromBacktest(result, { runsDir, configName: 'backtest', data: [bars], paths: [file], config: { data: file, strategy: strategyName(S), params } }) : null;
+    const written = runsDir !== null ? await runFromBacktest(result, { runsDir, configName: 'backtest', data: [bars], paths: [file], config: { data: file, strategy: strategyName(S), params } }) : null;
 
     if (values.json) io.out(JSON.stringify(written ? { ...result.toJSON(), runDir: written.dir } : result.toJSON(), null, 2));
     else io.out(`${result.toString()}\n\n${tradesLine(result)}${written ? `\nRun written to ${written.dir}` : ''}`);
@@ -144,12 +145,19 @@ export const backtest: CommandSpec = {
   },
 };
 
-/** --runs DIR (only with --run). */
-export function runsFlag(values: Record<string, unknown>): string | undefined {
+/**
+ * Where the run directory goes: --runs DIR, or ./runs (undefined); null when none is written. Commands
+ * that write one by default take --no-run; those that write one only when asked take --run.
+ */
+export function runsFlag(values: Record<string, unknown>, mode: 'default' | 'opt-in'): string | undefined | null {
   const dir = stringFlag(values, 'runs');
-  if (dir !== undefined && !values.run) throw usageError('--runs DIR is for --run: add --run to write a run directory');
   if (dir !== undefined && dir.trim() === '') throw usageError('--runs: expected a folder, got ""');
-  return dir;
+  if (mode === 'default') {
+    if (dir !== undefined && values['no-run']) throw usageError('--runs DIR and --no-run contradict each other');
+    return values['no-run'] ? null : dir;
+  }
+  if (dir !== undefined && !values.run) throw usageError('--runs DIR is for --run: add --run to write a run directory');
+  return values.run ? dir : null;
 }
 
 /** Runs `check`; a StratlabError it throws becomes a usage error naming the flag. */

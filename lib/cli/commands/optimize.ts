@@ -2,7 +2,12 @@
  * `stratlab optimize --config FILE`: a TPE (or random, or grid) search over the config's
  * optimize.paramSpace on one symbol; prints the best parameters and the best trials.
  */
+import { engine } from '../../engine';
 import { optimize as runOptimize } from '../../optimize';
+import { resolveStrategy as strategyClass } from '../../optimize/optimize';
+import { runFromBacktest } from '../../runs/write';
+import { runsFlag } from './backtest';
+import { configNameOf, rawConfig } from './run';
 import type { CommandSpec } from '../args';
 import { chooseSymbol, loadConfig, loadConfigData, researchBars } from '../config';
 import { numberFlag, stringFlag, usageError } from '../flags';
@@ -10,8 +15,10 @@ import { numberFlag, stringFlag, usageError } from '../flags';
 export const optimizeCommand: CommandSpec = {
   name: 'optimize',
   summary: 'Optimize a strategy\'s parameters on one symbol (TPE, random or grid search) per a research config\'s optimize section.',
-  usage: 'stratlab optimize --config FILE [--symbol S] [--trials N] [--jobs N] [--json]',
+  usage: 'stratlab optimize --config FILE [--symbol S] [--trials N] [--jobs N] [--runs DIR | --no-run] [--json]',
   options: {
+    runs: { type: 'string' },
+    'no-run': { type: 'boolean' },
     config: { type: 'string' },
     symbol: { type: 'string' },
     trials: { type: 'string' },
@@ -25,7 +32,10 @@ export const optimizeCommand: CommandSpec = {
     '  --symbol S         the symbol of data to optimize on (default: optimize.symbol, else the first in data)',
     '  --trials N         trials in all, stored ones included (default: optimize.nTrials, else 100)',
     '  --jobs N           trials evaluated at once on worker threads (default: optimize.nJobs, else 1)',
-    '  --json             the result as JSON: best parameters and value, every trial, the convergence curve',
+    '  --runs DIR         where the run directory goes: DIR/<config file name>/<run-id>/ with the 10 best trials',
+    '                     backtested again (traces, trades, equity; default ./runs)',
+    '  --no-run           do not write a run directory',
+    '  --json             the result as JSON: best parameters and value, every trial, the convergence curve (plus runDir)',
     '  -h, --help         this help',
     '',
     'With optimize.storage set, trials are appended to that file as they finish; rerun to continue to --trials.',
@@ -38,6 +48,7 @@ export const optimizeCommand: CommandSpec = {
     if (!file) throw usageError('--config FILE is required', 'see stratlab optimize --help');
     const trials = numberFlag('trials', stringFlag(values, 'trials'), (x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1');
     const jobs = numberFlag('jobs', stringFlag(values, 'jobs'), (x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1');
+    const runsDir = runsFlag(values, 'default');
     const config = loadConfig(file);
     const o = config.optimize;
     if (!o) throw config.error(['optimize'], 'required by stratlab optimize: e.g. optimize: { paramSpace: { fast: { min: 2, max: 50 } }, nTrials: 100 }');
@@ -54,7 +65,15 @@ export const optimizeCommand: CommandSpec = {
       onProgress: tty ? (p) => process.stderr.write(`\roptimize: ${p.done}/${p.total} trials, best ${Number.isFinite(p.best) ? p.best.toPrecision(4) : '—'}\x1b[K`) : undefined,
     });
     if (tty) process.stderr.write('\n');
-    io.out(values.json ? JSON.stringify({ config: file, ...res.toJSON() }, null, 2) : `${res.toString()}\n\n(top 10 of ${res.trials.length} trials; --json lists every trial)`);
+    // The run directory holds the best trials backtested again, so their traces, trades and equity can be read.
+    const best = res.ranked().filter((t) => t.state === 'complete').slice(0, 10);
+    const written = runsDir !== null && best.length > 0
+      ? await runFromBacktest(best.map((t) => engine(bars).configure(config.settings ?? {}).strategy(strategyClass(config.strategy), { ...o.fixedParams, ...t.params }).run()), {
+        runsDir, configName: configNameOf(file), kind: 'optimize', config: rawConfig(file), paths: [spec.path],
+      })
+      : null;
+    if (values.json) io.out(JSON.stringify({ config: file, ...(written ? { runDir: written.dir } : {}), ...res.toJSON() }, null, 2));
+    else io.out(`${res.toString()}\n\n(top 10 of ${res.trials.length} trials; --json lists every trial)${written ? `\nRun written to ${written.dir}` : ''}`);
     return 0;
   },
 };

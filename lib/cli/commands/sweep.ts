@@ -63,7 +63,7 @@ export const sweepCommand: CommandSpec = {
     if (!experiment) throw config.error(['experiment'], 'required by stratlab sweep: the id to record results under, e.g. experiment: sma_goog_001 (or pass --experiment ID)');
     if (!config.grid) throw config.error(['grid'], 'required by stratlab sweep: the values to try per parameter, e.g. grid: { fast: [5, 10, 20] }');
     const dbPath = trackerPathFor(stringFlag(values, 'db'), config);
-    const runsDir = runsFlag(values);
+    const runsDir = runsFlag(values, 'opt-in');
 
     const data = await loadConfigData(config.data);
     const tracker = openTracker(dbPath);
@@ -98,7 +98,7 @@ export const sweepCommand: CommandSpec = {
 
     let written: WrittenRun | null = null;
     if (values.run && !result.interrupted) {
-      written = await runFromSweep(result, { runsDir, configName: configNameOf(file), config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path) });
+      written = await runFromSweep(result, { runsDir: runsDir ?? undefined, configName: configNameOf(file), config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path) });
     }
 
     const top = result.toJSON().results as Record<string, unknown>[];
