@@ -17,6 +17,7 @@ import { code, heading } from '../lib/notebook/cells';
 import { readNotebook, cellSource, type Notebook, type NotebookOutput } from '../lib/notebook/nbformat';
 import { startJupyterServer, type JupyterServer } from '../lib/notebook/server';
 import { TEMPLATE_DIR } from '../lib/notebook/templates';
+import { PatternLibrary, definePattern, savePattern } from '../lib/patterns';
 import { CLI, GOOG } from './helpers/paths';
 
 // One small real sweep per strategy type on GOOG daily: grids of 4–9 strategies keep the file near 2–3 minutes.
@@ -204,6 +205,29 @@ describe('generated analysis notebooks, executed in real kernels', () => {
       expect(report.costs.grid).toHaveLength(12);
     }, 120_000);
   }
+
+  it("shows the pattern library's patterns of the run's type, measured again on this run, in either kernel", async () => {
+    const dir = runDirs.get('momentum')!;
+    const file = path.join(root, 'patterns', 'patterns.yaml');
+    const library = new PatternLibrary(file);
+    const pattern = definePattern({
+      name: 'fast SMA up to 10', metadata: { strategyType: 'momentum' },
+      query: "SELECT t.strategy_hash, t.ts FROM traces t JOIN strategy_index s USING (strategy_hash) WHERE CAST(json_extract(s.parameters, '$.fast') AS INTEGER) <= 10",
+    });
+    const saved = await savePattern(dir, pattern, { horizon: 5, library: library });
+    const measured = saved.measured;
+    expect(measured.sampleSize).toBeGreaterThan(0);
+    for (const kernel of KERNELS) {
+      const nbFile = generateNotebook(dir, { kernel, now: NOW, options: { patterns: file } });
+      const res = await executeNotebook(nbFile, { server });
+      expect(res.errors).toEqual([]);
+      const nb = readNotebook(nbFile);
+      const shown = outputsOf(nb).map((o) => String(o.text ?? '') + Object.values(data(o)).join('')).join('');
+      expect(shown).toContain('fast SMA up to 10');
+      // Measured on the run it was saved from, the success rate is the saved one.
+      expect(shown).toContain(String(measured.sampleSize));
+    }
+  });
 
   it('compares runs side by side in either kernel (comparison.json next to the notebook)', async () => {
     const dirs = [runDirs.get('momentum')!, runDirs.get('breakout')!, runDirs.get('bollinger_bands')!];

@@ -20,7 +20,8 @@ export interface NotebookContext {
   now: Date;
   /** Absolute paths the cells embed. */
   /** `importFrom`: 'stratlab' where the run can resolve it (inside the project), else the package's absolute path. */
-  paths: { root: string; node: string; bridge: string; importFrom: string };
+  /** `patterns`: the pattern library file the known-patterns section reads (absolute). */
+  paths: { root: string; node: string; bridge: string; importFrom: string; patterns: string };
   /** Navigation: every titled section of the notebook, in order. */
   toc: { title: string; anchor: string }[];
   /** Extra options of a template (strategyHash for production-ready, runDirs for comparative…). */
@@ -65,9 +66,19 @@ export function buildContext(runDir: string, kernel: NotebookKernel, now: Date, 
     kernel, runDir: dir, manifest, strategyType: type,
     has: { traces: manifest.files.traces.some(exists), trades: exists(manifest.files.trades), equity: exists(manifest.files.equity) },
     gridParams, axes, now,
-    paths: { root: PACKAGE_ROOT, node: process.execPath, bridge: path.join(PACKAGE_ROOT, 'kernels', 'python'), importFrom: stratlabImport(dir) },
+    paths: { root: PACKAGE_ROOT, node: process.execPath, bridge: path.join(PACKAGE_ROOT, 'kernels', 'python'), importFrom: stratlabImport(dir), patterns: patternLibraryPath(options) },
     toc: [], options,
   };
+}
+
+/**
+ * The pattern library a notebook reads: options.patterns, else $STRATLAB_PATTERNS, else
+ * saved_patterns/patterns.yaml where the notebook is generated (the CLI's default), made absolute
+ * because the notebook runs in the run directory.
+ */
+function patternLibraryPath(options: Record<string, unknown>): string {
+  const given = typeof options.patterns === 'string' ? options.patterns : process.env.STRATLAB_PATTERNS;
+  return path.resolve(given ?? path.join('saved_patterns', 'patterns.yaml'));
 }
 
 export function sectionTitle(s: Section, ctx: NotebookContext): string {

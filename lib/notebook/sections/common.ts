@@ -20,7 +20,9 @@ export const parametersSection: Section = {
         let TOP_N = 10;
         // Heatmap axes for the strategy-type section; when the run did not vary both, the first two varied parameters are used.
         let AXES: string[] = ${axes};
-        let SIGNALS_PER_DAY_BAND: [number, number] = [1, 3];`, ['parameters'])]
+        let SIGNALS_PER_DAY_BAND: [number, number] = [1, 3];
+        // The pattern library whose patterns for this strategy type are measured on this run.
+        let PATTERNS_FILE = ${lit(ctx.paths.patterns)};`, ['parameters'])]
       : [code(`
         # Parameters (papermill convention: papermill injects a cell after this one to override them).
         RUN_DIR = ${lit(ctx.runDir)}
@@ -29,7 +31,9 @@ export const parametersSection: Section = {
         AXES = ${axes}
         SIGNALS_PER_DAY_BAND = (1, 3)
         STRATLAB_ROOT = ${lit(ctx.paths.root)}
-        NODE = ${lit(ctx.paths.node)}`, ['parameters'])];
+        NODE = ${lit(ctx.paths.node)}
+        # The pattern library whose patterns for this strategy type are measured on this run.
+        PATTERNS_FILE = ${lit(ctx.paths.patterns)}`, ['parameters'])];
   },
 };
 
@@ -69,7 +73,7 @@ export const setupSection: Section = {
   title: 'Setup',
   cells: (ctx) => [heading('Setup', 2, `The run, opened from its absolute path${ts(ctx) ? '' : ' through the JSON bridge (kernels/python/stratlab_bridge.py, which asks the stratlab CLI)'}, and the parameters its strategies varied.`), ...(ts(ctx)
     ? [code(`
-      import { openRun, TraceAnalysis, loadBars, plot, showTable, heatmapFigure, scatterFigure, barFigure, timeFigure } from ${lit(ctx.paths.importFrom).replace(/"/g, "'")};
+      import { openRun, TraceAnalysis, loadBars, plot, showTable, heatmapFigure, scatterFigure, barFigure, timeFigure, PatternLibrary, measurePattern } from ${lit(ctx.paths.importFrom).replace(/"/g, "'")};
       import * as fs from 'fs';
       import * as path from 'path';
 

@@ -6,13 +6,13 @@
 import { StratlabError } from '../../core/errors';
 import type { NotebookContext, Section } from '../context';
 import { commonSection, headerSection, parametersSection, setupSection, topSection } from './common';
-import { exportSection, patternsSection, visualizationsSection } from './results';
+import { exportSection, knownPatternsSection, patternsSection, visualizationsSection } from './results';
 import { STRATEGY_SECTIONS } from './strategy';
 import { COMPARATIVE_SECTIONS } from './comparative';
 import { PRODUCTION_SECTIONS } from './production';
 
 const registry = new Map<string, Section>();
-for (const s of [parametersSection, headerSection, setupSection, commonSection, topSection, patternsSection, visualizationsSection, exportSection, ...STRATEGY_SECTIONS, ...COMPARATIVE_SECTIONS, ...PRODUCTION_SECTIONS]) registry.set(s.id, s);
+for (const s of [parametersSection, headerSection, setupSection, commonSection, topSection, patternsSection, knownPatternsSection, visualizationsSection, exportSection, ...STRATEGY_SECTIONS, ...COMPARATIVE_SECTIONS, ...PRODUCTION_SECTIONS]) registry.set(s.id, s);
 
 /** The pseudo-section that stands for the run's strategy-type section. */
 export const STRATEGY_SLOT = 'strategy';

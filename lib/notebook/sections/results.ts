@@ -52,6 +52,49 @@ export const patternsSection: Section = {
   },
 };
 
+/**
+ * The known patterns of this strategy type from the pattern library, each measured again on this run
+ * (its success and sample size here, next to what was saved): do yesterday's patterns hold today?
+ */
+export const knownPatternsSection: Section = {
+  id: 'known-patterns',
+  title: 'Known patterns',
+  appliesTo: (ctx) => ctx.has.traces,
+  cells: (ctx) => {
+    const intro = heading('Known patterns', 2, `
+      Patterns saved in the library (\`PATTERNS_FILE\`) for ${ctx.strategyType} strategies, measured again on this run:
+      the share of matched signals followed by a favourable move over the pattern's horizon, with the sample size.
+      \`stratlab patterns discover --run RUN_DIR --save\` adds measured patterns from this run.`);
+    if (ts(ctx)) return [intro, code(`
+      const patternLib = new PatternLibrary(PATTERNS_FILE);
+      for (const p of patternLib.problems) console.log(\`\${PATTERNS_FILE} line \${p.line}: \${p.message} (entry skipped)\`);
+      const known = patternLib.search({ strategyType: manifest.strategy.type });
+      const knownRows: Record<string, unknown>[] = [];
+      for (const p of known) {
+        try {
+          const m = await measurePattern(RUN_DIR, p, { horizon: p.horizon });
+          knownRows.push({ pattern: p.name, saved_success: p.successRate, saved_sample: p.sampleSize, success_here: m.successRate, sample_here: m.sampleSize, horizon: p.horizon });
+        } catch (e) {
+          knownRows.push({ pattern: p.name, error: (e as Error).message });
+        }
+      }
+      if (knownRows.length) showTable(knownRows, { caption: \`Known \${manifest.strategy.type} patterns, measured on this run\` });
+      else console.log(\`no saved patterns for \${manifest.strategy.type} strategies in \${PATTERNS_FILE} yet\`);`)];
+    return [intro, code(`
+      if os.path.exists(PATTERNS_FILE):
+          listed = sb.cli(["patterns", "list", "--library", PATTERNS_FILE, "--strategy-type", ${JSON.stringify(ctx.strategyType)}, "--json"], root=STRATLAB_ROOT, node=NODE)
+          names = [p["name"] for p in (listed.get("patterns", []) if isinstance(listed, dict) else listed)]
+      else:
+          names = []
+      if names:
+          tested = sb.cli(["patterns", "test", "--run", RUN_DIR, "--all", "--library", PATTERNS_FILE, "--json"], root=STRATLAB_ROOT, node=NODE)
+          rows = [t for t in tested.get("tests", []) if t.get("name") in names]
+          sb.show(pd.json_normalize(rows), "Known patterns, measured on this run")
+      else:
+          print(f"no saved patterns for ${ctx.strategyType} strategies in {PATTERNS_FILE} yet")`)];
+  },
+};
+
 const sensSql = `SELECT \${param(p)} AS value, avg(sharpe) AS mean_sharpe, max(sharpe) AS best_sharpe, COUNT(*)::DOUBLE AS strategies
   FROM strategy_index WHERE status = 'ok' GROUP BY value ORDER BY value`;
 const scatterSql = `SELECT strategy_hash, parameters, return_pct, max_drawdown, sharpe FROM strategy_index WHERE status = 'ok' AND isfinite(sharpe)`;
