@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBars } from '../lib/data';
 import * as strategies from '../lib/strategies';
@@ -18,6 +18,7 @@ import { readNotebook, cellSource, type Notebook, type NotebookOutput } from '..
 import { startJupyterServer, type JupyterServer } from '../lib/notebook/server';
 import { TEMPLATE_DIR } from '../lib/notebook/templates';
 import { PatternLibrary, definePattern, savePattern } from '../lib/patterns';
+import { launchChromium, openOffline } from './helpers/browser';
 import { CLI, GOOG } from './helpers/paths';
 
 // One small real sweep per strategy type on GOOG daily: grids of 4–9 strategies keep the file near 2–3 minutes.
@@ -127,26 +128,13 @@ describe('generated analysis notebooks, executed in real kernels', () => {
   describe('HTML reports in headless Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
     });
 
-    async function open(file: string) {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const remote: string[] = [];
-      const errors: string[] = [];
-      await page.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-        remote.push(url);
-        return route.abort();
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${file}`);
-      return { page, remote, errors };
-    }
+    const open = (file: string) => openOffline(browser, file);
 
     it('the TypeScript report draws its Plotly charts offline, and its navigation links land on headings', async () => {
       const html = executed.get('bollinger_bands/ts')!.replace(/\.ipynb$/, '.html');

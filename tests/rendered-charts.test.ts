@@ -1,34 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeNotebook } from '../lib/notebook/execute';
 import { startJupyterServer } from '../lib/notebook/server';
+import { launchChromium, openOffline } from './helpers/browser';
 import { ROOT } from './helpers/paths';
-
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-}
-
-/** Opens a local HTML file in a new page with every non-local request blocked (and recorded), collecting page errors. */
-async function openOffline(browser: Browser, file: string) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const remote: string[] = [];
-  const errors: string[] = [];
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-    remote.push(url);
-    return route.abort();
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`file://${file}`);
-  return { page, remote, errors };
-}
 
 // Charts must draw with the network cut off, in the exported report and in classic Notebook:
 // plotly.js travels inline in the outputs, and the executor signs the notebook so Jupyter trusts it.
