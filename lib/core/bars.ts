@@ -29,6 +29,11 @@ export interface RepairReport {
 export const BAR_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 export type BarField = (typeof BAR_FIELDS)[number];
 
+/** True for columnar Bars (what loadBars, resample and syntheticBars return). */
+export function isBars(x: unknown): x is Bars {
+  return x !== null && typeof x === 'object' && (x as Bars).close instanceof Float64Array && (x as Bars).time instanceof Float64Array;
+}
+
 export function barCount(bars: Bars): number {
   return bars.time.length;
 }

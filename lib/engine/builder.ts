@@ -3,7 +3,7 @@
  * .commission(0).fill('close').size(1).run()`. Every call returns a new builder (branch freely from
  * a shared base); arguments are checked at the call; nothing runs until run().
  */
-import type { Bars } from '../core/bars';
+import { isBars, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { nearest } from '../data/options';
 import { slice, type TimeLike } from '../data/slice';
@@ -71,7 +71,7 @@ interface Settings extends EngineSettings {
 }
 
 export function engine(bars: Bars): Engine {
-  if (!bars || !(bars.close instanceof Float64Array)) {
+  if (!isBars(bars)) {
     throw new StratlabError('BAD_ARGUMENT', 'engine(bars): expected Bars (from loadBars, resample or syntheticBars)');
   }
   return new Engine(bars, { ...ENGINE_DEFAULTS });

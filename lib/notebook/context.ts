@@ -81,6 +81,12 @@ function patternLibraryPath(options: Record<string, unknown>): string {
   return path.resolve(given ?? path.join('saved_patterns', 'patterns.yaml'));
 }
 
+/** True when the cells are for the tslab kernel (false: Python through the bridge). */
+export const ts = (ctx: NotebookContext): boolean => ctx.kernel === 'ts';
+
+/** SQL written with `${…}` substitutions for TypeScript template strings, as a Python f-string (`{…}`). */
+export const py = (sql: string): string => sql.replace(/\$\{/g, '{');
+
 export function sectionTitle(s: Section, ctx: NotebookContext): string {
   return typeof s.title === 'function' ? s.title(ctx) : s.title;
 }

@@ -60,7 +60,7 @@ function fill(s: string, ctx: NotebookContext): string {
   return s.replace(/\{\{(\w+)\}\}/g, (all, k: string) => vars[k] ?? all);
 }
 
-/** A section written as data: its cells' sources for each kernel, with placeholders filled. */
+/** A section written as data: its cells' sources for each kernel, `{{name}}` fields filled in from the run. */
 function dataSection(d: z.infer<typeof sectionSchema>): Section {
   return {
     id: d.id,

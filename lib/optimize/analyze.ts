@@ -9,7 +9,7 @@
  *
  * Whatever the result already holds (Sharpe, win rate, max drawdown …) is read from it, not recomputed.
  */
-import type { Bars } from '../core/bars';
+import { isBars, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { Random } from '../data/random';
 import type { BacktestResult } from '../engine';
@@ -449,9 +449,6 @@ function barReturns(x: ArrayLike<number>): Float64Array {
   return out;
 }
 
-function isBars(x: unknown): x is Bars {
-  return typeof x === 'object' && x !== null && 'close' in x && 'time' in x;
-}
 
 function fin(x: number): number | null {
   return Number.isFinite(x) ? x : null;

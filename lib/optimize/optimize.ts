@@ -17,10 +17,10 @@
  * (TPE treats the ones still running as the worst: Optuna's constant liar) and hands the batch to the
  * Evaluator (evaluator.ts). The timeout is checked between batches: a running batch finishes.
  */
-import type { Bars } from '../core/bars';
+import { isBars, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { nearest } from '../data/options';
-import { checkEngineOptions, checkParameterNames as checkNames, Engine, strategyName, type EngineOptions, type StrategyClass } from '../engine';
+import { checkEngineOptions, checkParameterNames, Engine, strategyName, type EngineOptions, type StrategyClass } from '../engine';
 import { strategyByName } from '../strategies/registry';
 import { defaultEvaluator, isMetricKey, type EvaluatorFactory, type MetricFn, type MetricKey } from './evaluator';
 import { OptimizeResult, type OptimizeProgress, type OptimizeTrial } from './optimize-result';
@@ -87,6 +87,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     where: userWhere ? (p) => userWhere({ ...(fixedParams as Params), ...p }) : undefined,
     sampler: opts.sampler, seed: opts.seed, direction: opts.direction, nStartup: opts.nStartup,
   });
+  // Checked once up front, or every trial would fail with the same error.
   checkParameterNames(S, [...study.space.names, ...Object.keys(fixedParams)]);
   const metricName = typeof metric === 'function' ? metric.name || 'custom' : metric;
 
@@ -160,21 +161,10 @@ export function resolveStrategy(strategy: StrategyClass | string): StrategyClass
   throw bad('optimize: strategy: expected a Strategy class or a built-in strategy name', 'strategy', "e.g. strategy: 'SmaCross' or strategy: strategies.SmaCross");
 }
 
-/**
- * Every searched or fixed name must be a parameter of the strategy (snake_case and aliases accepted,
- * as the engine does): checked once up front, or every trial would fail with the same error.
- */
-export function checkParameterNames(S: StrategyClass, names: string[]): void {
-  checkNames(S, names);
-}
-
 export function checkSettings(s: EngineOptions | Engine): EngineOptions {
   return s instanceof Engine ? {} : checkEngineOptions(s);
 }
 
-function isBars(b: unknown): b is Bars {
-  return !!b && typeof b === 'object' && (b as Bars).close instanceof Float64Array && (b as Bars).time instanceof Float64Array;
-}
 
 function bad(message: string, field?: string, hint?: string): StratlabError {
   return new StratlabError('BAD_ARGUMENT', message, { hint, location: field ? { field } : {} });

@@ -10,7 +10,7 @@
  * need the same SMA compute it once. Results are committed to the tracker in batches, each in one
  * transaction: a kill loses at most the batch in flight, and a rerun skips what is stored.
  */
-import type { Bars } from '../core/bars';
+import { isBars, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { paramsHash } from '../core/hash';
 import { resample } from '../data/resample';
@@ -437,9 +437,6 @@ function fromRecord(r: ExperimentRecord): SweepRow {
   };
 }
 
-function isBars(x: unknown): x is Bars {
-  return x !== null && typeof x === 'object' && (x as Bars).close instanceof Float64Array && (x as Bars).time instanceof Float64Array;
-}
 
 /** The first few bars (enough to check a resample label without resampling everything). */
 function sliceHead(b: Bars): Bars {

@@ -4,9 +4,8 @@
  * the context's kernel; the TypeScript and Python versions compute the same things.
  */
 import { code, heading, lit, md, type CellSpec } from '../cells';
-import type { NotebookContext, Section } from '../context';
+import { ts, type Section } from '../context';
 
-const ts = (ctx: NotebookContext) => ctx.kernel === 'ts';
 
 export const parametersSection: Section = {
   id: 'parameters',

@@ -1,8 +1,7 @@
 /** The comparative notebook: several runs side by side (generateComparative(runDirs)). */
 import { code, heading, lit, md } from '../cells';
-import type { NotebookContext, Section } from '../context';
+import { ts, type NotebookContext, type Section } from '../context';
 
-const ts = (ctx: NotebookContext) => ctx.kernel === 'ts';
 const dirsOf = (ctx: NotebookContext) => (ctx.options.runDirs as string[] | undefined) ?? [ctx.runDir];
 
 const summarySql = `SELECT COUNT(*)::DOUBLE AS strategies, COUNT(*) FILTER (WHERE status <> 'ok')::DOUBLE AS failed,

@@ -4,9 +4,8 @@
  * TypeScript cells call the engine directly; Python cells call `stratlab backtest` through the bridge.
  */
 import { code, heading, lit, md } from '../cells';
-import type { NotebookContext, Section } from '../context';
+import { ts, type NotebookContext, type Section } from '../context';
 
-const ts = (ctx: NotebookContext) => ctx.kernel === 'ts';
 const hashOf = (ctx: NotebookContext) => String(ctx.options.strategyHash ?? '');
 
 export const productionParameters: Section = {

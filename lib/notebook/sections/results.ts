@@ -1,9 +1,7 @@
 /** Pattern discovery, visualizations and the export of recommendations.json. */
 import { code, heading, type CellSpec } from '../cells';
-import type { NotebookContext, Section } from '../context';
+import { ts, py, type Section } from '../context';
 
-const ts = (ctx: NotebookContext) => ctx.kernel === 'ts';
-const py = (sql: string) => sql.replace(/\$\{/g, '{');
 
 // Which values of a parameter are over-represented among the top 10 % by Sharpe (lift 1 = as often as chance).
 const sweetSql = `WITH r AS (SELECT \${param(p, true)} AS value, percent_rank() OVER (ORDER BY sharpe) >= 0.9 AS top

@@ -3,11 +3,8 @@
  * run through SQL; the heatmap axes are the two parameters the run varied (AXES / `axes` in the cells).
  */
 import { code, heading, type CellSpec } from '../cells';
-import type { NotebookContext, Section } from '../context';
+import { ts, py, type NotebookContext, type Section } from '../context';
 
-const ts = (ctx: NotebookContext) => ctx.kernel === 'ts';
-/** Python f-strings need literal braces doubled; the SQL below has none besides its placeholders. */
-const py = (sql: string) => sql.replace(/\$\{/g, '{');
 
 // Trading days the run spans: from a saved equity curve (one row per bar) when there is one.
 const daysSql = (ctx: NotebookContext) => ctx.has.equity
