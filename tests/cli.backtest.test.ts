@@ -116,6 +116,29 @@ describe('stratlab backtest (readable output)', () => {
   });
 });
 
+describe('stratlab backtest --stats backtesting.py', () => {
+  it("prints backtesting.py's table for the peer run, with its names and figures", async () => {
+    const r = await backtestGoog(...PEER_FLAGS, '--stats', 'backtesting.py', '--no-run');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Sharpe Ratio\s+0\.58062$/m);
+    expect(r.out).toMatch(/^Buy & Hold Return \[%\]\s+522\.06019$/m);
+    expect(r.out).toMatch(/^Max\. Drawdown Duration\s+584 days 00:00:00$/m);
+    expect(r.out).not.toMatch(/^Sharpe\s+\d/m); // stratlab's own row is not printed
+  });
+
+  it('adds the table to --json, and refuses a style it does not know', async () => {
+    const [json, bad] = await Promise.all([
+      backtestGoog(...PEER_FLAGS, '--stats', 'backtesting.py', '--no-run', '--json'),
+      backtestGoog('--stats', 'vectorbt', '--no-run'),
+    ]);
+    const stats = JSON.parse(json.out).backtestingPyStats;
+    expect(stats['Volatility (Ann.) [%]']).toBeCloseTo(36.49716090702389, 9);
+    expect(stats['Avg. Trade Duration']).toBe('46 days 00:00:00');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--stats/);
+  });
+});
+
 describe('stratlab backtest --from/--to', () => {
   let goog: Awaited<ReturnType<typeof loadBars>>;
   beforeAll(async () => {

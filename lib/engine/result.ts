@@ -5,7 +5,7 @@
  */
 import type { Bars } from '../core/bars';
 import { formatTime } from '../data/timestamps';
-import { drawdownSeries } from '../metrics';
+import { backtestingPyStats, drawdownSeries, type BacktestingPyStats } from '../metrics';
 import type { Annualisation, TradeStats } from '../metrics';
 import type { BrokerConfig } from './broker';
 import type { RegisteredIndicator } from './context';
@@ -157,6 +157,22 @@ export class BacktestResult implements BacktestMetrics {
     return out as unknown as BacktestMetrics;
   }
 
+  /**
+   * The statistics table in another tool's terms. `{ style: 'backtesting.py' }`: backtesting.py's rows,
+   * names and definitions (its `compute_stats`), for comparing with a backtesting.py run; the default is
+   * stratlab's own metrics (same as `metrics()`). README, "Metrics", lists where the two differ.
+   */
+  stats(opts: { style: 'backtesting.py'; riskFreeRate?: number }): BacktestingPyStats;
+  stats(opts?: { style?: 'stratlab' }): BacktestMetrics;
+  stats(opts: { style?: 'stratlab' | 'backtesting.py'; riskFreeRate?: number } = {}): BacktestMetrics | BacktestingPyStats {
+    if (opts.style === undefined || opts.style === 'stratlab') return this.metrics();
+    if (opts.style !== 'backtesting.py') throw new TypeError(`stats: unknown style '${String(opts.style)}' (expected 'stratlab' or 'backtesting.py')`);
+    return backtestingPyStats({
+      time: this.time, close: this.bars.close, equity: this.equity, trades: this.tradeLog,
+      warmupBars: warmupBars(this.indicators), riskFreeRate: opts.riskFreeRate ?? this.settings.riskFreeRate,
+    });
+  }
+
   /** Drawdown at each bar as a negative fraction of the running peak. */
   drawdown(): Float64Array {
     return drawdownSeries(this.equity);
@@ -265,6 +281,18 @@ export const METRIC_KEYS: readonly (keyof BacktestMetrics)[] = [
   'expectancy', 'sqn', 'avgBarsHeld', 'exposurePct', 'buyAndHoldReturnPct', 'tradesPerYear', 'cappedOrders',
   'totalCommission', 'totalSpreadCost',
 ];
+
+/** The first bar at which every registered indicator has a value (backtesting.py's `_indicator_warmup_nbars`). */
+function warmupBars(indicators: readonly RegisteredIndicator[]): number {
+  let w = 0;
+  for (const ind of indicators) {
+    const v = ind.values;
+    let i = 0;
+    while (i < v.length && Number.isNaN(v[i])) i++;
+    if (i < v.length && i > w) w = i; // all-NaN counts as 0, as numpy's argmin does
+  }
+  return w;
+}
 
 /** Parameters as JSON can carry them: a strategy class given as a parameter becomes its name. */
 export function plainParams(params: Record<string, unknown>): Record<string, unknown> {

@@ -11,3 +11,4 @@ export {
   normalQuantile, studentTCdf, regularizedBeta, logGamma, logBeta, type Moments,
 } from './distribution';
 export { returnBlocks, equityReturnBlocks } from './blocks';
+export { backtestingPyStats, formatBacktestingPyStats, Timedelta, type BacktestingPyStats, type BacktestingPyValue } from './backtesting-py';

@@ -7,7 +7,7 @@ import { isStratlabError, StratlabError } from '../../core/errors';
 import { loadBars, slice } from '../../data';
 import { formatTime } from '../../data/timestamps';
 import { ENGINE_DEFAULTS, engine, parseParams, strategyName, type BacktestResult, type FillMode } from '../../engine';
-import type { CalendarOption } from '../../metrics';
+import { formatBacktestingPyStats, type CalendarOption } from '../../metrics';
 import { runFromBacktest } from '../../runs/write';
 import { listStrategies, strategyByName } from '../../strategies/registry';
 import type { CommandSpec } from '../args';
@@ -15,6 +15,7 @@ import { choiceFlag, dateFlag, jsonObjectFlag, numberFlag, stringFlag, usageErro
 import { LOAD_FLAGS, LOAD_FLAGS_HELP, loadOptionsFromFlags } from '../load-flags';
 
 const FILLS: readonly FillMode[] = ['close', 'next_open'];
+const STATS_STYLES = ['stratlab', 'backtesting.py'] as const;
 const CALENDARS = ['auto', 'equities', '24/7', '24/5'] as const satisfies readonly CalendarOption[];
 const PARAMS_EXAMPLE = '{"fast":10,"slow":30}';
 const D = ENGINE_DEFAULTS;
@@ -52,6 +53,8 @@ function helpDetails(): string[] {
     '  --runs DIR         where the run directory goes: DIR/backtest/<run-id>/ with run.json, strategy_index, traces,',
     '                     trades and equity (default ./runs)',
     '  --no-run           do not write a run directory',
+    '  --stats STYLE      stratlab (default) or backtesting.py: backtesting.py\'s statistics table, its rows, names and',
+    '                     definitions (Sharpe from geometric daily returns, buy & hold from the end of indicator warm-up, …)',
     '  --json             the whole result as one JSON document: settings, every metric, trades, orders and the equity curve',
     '                     (plus runDir)',
     '  -h, --help         this help',
@@ -68,7 +71,7 @@ export const backtest: CommandSpec = {
   name: 'backtest',
   summary: 'Backtest a built-in strategy on a bars file: metrics and a summary, or the whole result (trades, orders, equity) as JSON.',
   usage: 'stratlab backtest --data FILE --strategy NAME [--params JSON] [--cash N] [--spread X] [--commission X] [--fill close|next_open] ' +
-    '[--size FRACTION] [--fractional] [--calendar auto|equities|24/7|24/5] [--from DATE] [--to DATE] [--symbol NAME] [--timeframe TF] [--timezone ZONE] [--runs DIR | --no-run] [--json]',
+    '[--size FRACTION] [--fractional] [--calendar auto|equities|24/7|24/5] [--from DATE] [--to DATE] [--symbol NAME] [--timeframe TF] [--timezone ZONE] [--runs DIR | --no-run] [--stats stratlab|backtesting.py] [--json]',
   options: {
     data: { type: 'string' },
     strategy: { type: 'string' },
@@ -85,6 +88,7 @@ export const backtest: CommandSpec = {
     ...LOAD_FLAGS,
     'no-run': { type: 'boolean' },
     runs: { type: 'string' },
+    stats: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -117,6 +121,7 @@ export const backtest: CommandSpec = {
     const to = dateFlag('to', toArg, 'end', loadOptions.timezone);
     if (from !== undefined && to !== undefined && from > to) throw usageError(`--from ${fromArg} is after --to ${toArg}`);
     const runsDir = runsFlag(values, 'default');
+    const statsStyle = choiceFlag('stats', stringFlag(values, 'stats'), STATS_STYLES) ?? 'stratlab';
 
     const bars = await loadBars(file, loadOptions);
     if ((from !== undefined || to !== undefined) && slice(bars, from, to).time.length === 0) {
@@ -139,8 +144,14 @@ export const backtest: CommandSpec = {
     const result = e.run();
     const written = runsDir !== null ? await runFromBacktest(result, { runsDir, configName: 'backtest', data: [bars], paths: [file], config: { data: file, strategy: strategyName(S), params } }) : null;
 
-    if (values.json) io.out(JSON.stringify(written ? { ...result.toJSON(), runDir: written.dir } : result.toJSON(), null, 2));
-    else io.out(`${result.toString()}\n\n${tradesLine(result)}${written ? `\nRun written to ${written.dir}` : ''}`);
+    const btpy = statsStyle === 'backtesting.py' ? result.stats({ style: 'backtesting.py' }) : null;
+    if (values.json) {
+      const json: Record<string, unknown> = { ...result.toJSON(), ...(btpy ? { backtestingPyStats: finiteOrNull(btpy) } : {}) };
+      io.out(JSON.stringify(written ? { ...json, runDir: written.dir } : json, null, 2));
+    } else {
+      const table = btpy ? formatBacktestingPyStats(btpy) : result.toString();
+      io.out(`${table}\n\n${tradesLine(result)}${written ? `\nRun written to ${written.dir}` : ''}`);
+    }
     return 0;
   },
 };
@@ -158,6 +169,13 @@ export function runsFlag(values: Record<string, unknown>, mode: 'default' | 'opt
   }
   if (dir !== undefined && !values.run) throw usageError('--runs DIR is for --run: add --run to write a run directory');
   return values.run ? dir : null;
+}
+
+/** JSON has no NaN: backtesting.py prints those as NaN, --json as null. */
+function finiteOrNull(stats: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(stats)) out[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  return out;
 }
 
 /** Runs `check`; a StratlabError it throws becomes a usage error naming the flag. */
