@@ -39,13 +39,14 @@ function machine() {
 }
 
 function fmt(x) {
+  if (!Number.isFinite(x)) return '—';
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
 }
 
 // Rows give { value, unit } (engine) or { ms } (the rest); a target is a ceiling unless higherIsBetter.
 const valueOf = (r) => r.value ?? r.ms;
 const unitOf = (r) => r.unit ?? 'ms';
-const met = (r) => (r.higherIsBetter ? valueOf(r) >= r.target : valueOf(r) <= r.target);
+const met = (r) => Number.isFinite(valueOf(r)) && (r.higherIsBetter ? valueOf(r) >= r.target : valueOf(r) <= r.target);
 
 // `--only engine` (or setup, data, indicators, sweep, tracker, runs) runs one group and leaves the README alone.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
@@ -99,7 +100,7 @@ async function main() {
     '',
     '| area | what | measured | target | |',
     '|---|---|---:|---:|---|',
-    ...rows.map((r) => `| ${r.group} | ${r.name} | ${fmt(valueOf(r))} ${unitOf(r)} | ${r.target === undefined ? '' : `${r.higherIsBetter ? '≥' : '≤'} ${r.target} ${unitOf(r)}`} | ${r.target === undefined ? '' : met(r) ? '✓' : '✗'} |`),
+    ...rows.map((r) => `| ${r.group} | ${r.name} | ${Number.isFinite(valueOf(r)) ? `${fmt(valueOf(r))} ${unitOf(r)}` : 'not measured'} | ${r.target === undefined ? '' : `${r.higherIsBetter ? '≥' : '≤'} ${r.target} ${unitOf(r)}`} | ${r.target === undefined ? '' : met(r) ? '✓' : '✗'} |`),
   ].join('\n');
   console.log(table);
 

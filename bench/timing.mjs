@@ -16,3 +16,16 @@ export function timeRuns(fn, runs) {
   }
   return median(times);
 }
+
+/** The best block's mean time per call: `blocks` blocks of `perBlock` calls, after one warm-up call. Blocks
+ *  absorb timer resolution and the odd GC pause; the best one is the machine's speed when nothing else ran. */
+export function bestOfBlocks(fn, blocks, perBlock) {
+  fn();
+  let best = Infinity;
+  for (let b = 0; b < blocks; b++) {
+    const t0 = performance.now();
+    for (let k = 0; k < perBlock; k++) fn();
+    best = Math.min(best, (performance.now() - t0) / perBlock);
+  }
+  return best;
+}
