@@ -98,6 +98,12 @@ describe('stratlab CLI', () => {
     expect(out.backtests.map((b: { strategy: string }) => b.strategy)).toEqual(
       ['SmaCross', 'DonchianBreakout', 'BollingerBreakout', 'MACDBollinger', 'StochRSIMeanReversion', 'RegimeGated']);
     for (const b of out.backtests) expect(b.trades).toBeGreaterThan(0);
+    // RegimeGated is shown with a gate that changes its trades, and what the gate did.
+    const row = (name: string) => out.backtests.find((b: { strategy: string }) => b.strategy === name);
+    expect(row('RegimeGated')['return %']).not.toBe(row('StochRSIMeanReversion')['return %']);
+    expect(row('RegimeGated').trades).toBeLessThan(row('SmaCross').trades);
+    expect(row('RegimeGated')['gated %']).toBeGreaterThan(0);
+    expect(row('RegimeGated')['gated %']).toBeLessThan(100);
     // A tracked sweep with its PBO, and the validation of its best run.
     expect(out.sweep.headline).toMatch(/^SmaCross: 174 combinations; 174 ran in .* on 2 workers/);
     expect(out.sweep.pbo).toBeGreaterThanOrEqual(0);

@@ -66,9 +66,7 @@ describe('generated analysis notebooks, executed in real kernels', () => {
     for (const r of RUNS) {
       for (const kernel of KERNELS) {
         const dir = runDirs.get(r.type)!;
-        const t0 = performance.now();
-        const file = generateNotebook(dir, { kernel, now: NOW });
-        expect(performance.now() - t0).toBeLessThan(200);
+        const file = generateNotebook(dir, { kernel, now: NOW }); // its speed is a benchmark figure, not a test
         expect(path.dirname(file)).toBe(dir);
         expect(path.basename(file)).toMatch(new RegExp(`^analysis_${r.type}_20261121_194501(_2)?\\.ipynb$`));
         expect(pyValidate(file)).toBe('valid');

@@ -210,6 +210,17 @@ describe('RegimeGated semantics', () => {
     expect((err as StratlabError).message).toBe("unknown strategy 'StochRSIMeanRevrsion'. Did you mean 'StochRSIMeanReversion'?");
   });
 
+  it('reports what its gate did: the share of bars it was closed (counted against ADX) and the entries it dropped', () => {
+    const res = engine(goog).strategy(InspectedGate, { strategy: 'SmaCross', regime: 'trending' }).run();
+    const gate = adx(goog.high, goog.low, goog.close, 14);
+    const closed = Array.from(gate).filter((v) => !(v > 25)).length; // NaN warm-up counts as closed
+    expect(res.strategyReport).toEqual({ blockedEntries: lastGated!.blockedEntries, gateClosedPct: (closed / goog.close.length) * 100 });
+    expect(res.strategyReport!.blockedEntries).toBeGreaterThan(0);
+    expect(res.toString()).toMatch(/^Strategy report\s+blockedEntries \d+, gateClosedPct \d+(\.\d+)?$/m);
+    expect((res.toJSON() as { strategyReport: unknown }).strategyReport).toEqual(res.strategyReport);
+    expect(engine(goog).strategy(SmaCross).run().strategyReport).toBeUndefined();
+  });
+
   it("reports the inner strategy's parameter errors in its own name", () => {
     expect(() => engine(goog).strategy(RegimeGated, { strategy: 'StochRSIMeanReversion', params: { oversld: 10 } })).toThrow(
       expect.objectContaining({ code: 'BAD_PARAMETER', message: "StochRSIMeanReversion has no parameter 'oversld'. Did you mean 'oversold'?" }),

@@ -235,7 +235,7 @@ describe('Probability of Backtest Overfitting (CSCV, Bailey, Borwein, López de 
     expect(() => pboFromBlocks([new Float64Array(48)])).toThrow(/at least 2 configurations, got 1/);
   });
 
-  it('runs 4,851 configurations × 12,870 splits in well under a second', () => {
+  it('handles 4,851 configurations × all 12,870 splits of 16 blocks', () => {
     const S = 16, N = 4851, rng = new Random(7);
     const configs = Array.from({ length: N }, () => {
       const m = new Float64Array(3 * S);
@@ -250,12 +250,10 @@ describe('Probability of Backtest Overfitting (CSCV, Bailey, Borwein, López de 
       return m;
     });
     pboFromBlocks(configs.slice(0, 200)); // warm the JIT
-    const t0 = performance.now();
     const res = pboFromBlocks(configs);
-    const ms = performance.now() - t0;
-    expect(res.nSplits).toBe(12_870);
-    // Measured ≈ 0.35 s on the 2-core test machine; the bound leaves room for a busy machine.
-    expect(ms).toBeLessThan(2000);
+    expect(res.nSplits).toBe(12_870); // its speed (≈ 0.4 s) is a benchmark figure, not a test
+    expect(res.pbo).toBeGreaterThanOrEqual(0);
+    expect(res.pbo).toBeLessThanOrEqual(1);
   });
 });
 

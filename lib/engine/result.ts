@@ -11,6 +11,7 @@ import type { BrokerConfig } from './broker';
 import type { RegisteredIndicator } from './context';
 import { displayResult, type DisplayOptions } from './display';
 import type { OrderLog, TradeLog } from './log';
+import type { StrategyReport } from './strategy';
 import type { Order, Trade } from './types';
 
 /** Every scalar metric of a run: what a sweep scores and a tracker stores (definitions in the README). */
@@ -54,6 +55,8 @@ export interface ResultInit {
   trades: TradeLog;
   orders: OrderLog;
   indicators: RegisteredIndicator[];
+  /** What the strategy reported about its run (Strategy.report()). */
+  strategyReport?: StrategyReport;
   bars: Bars;
   elapsedMs: number;
 }
@@ -87,6 +90,8 @@ export class BacktestResult implements BacktestMetrics {
   readonly indicators: RegisteredIndicator[];
   /** The bars the run covered (for charts). */
   readonly bars: Bars;
+  /** What the strategy said about its run (e.g. RegimeGated: entries dropped, share of bars gated); undefined if nothing. */
+  readonly strategyReport: StrategyReport | undefined;
   readonly elapsedMs: number;
 
   readonly initialCash!: number;
@@ -133,6 +138,7 @@ export class BacktestResult implements BacktestMetrics {
     this.orderLog = init.orders;
     this.indicators = init.indicators;
     this.bars = init.bars;
+    this.strategyReport = init.strategyReport;
     this.elapsedMs = init.elapsedMs;
     this.barCount = init.time.length;
     this.start = init.time[0];
@@ -224,6 +230,7 @@ export class BacktestResult implements BacktestMetrics {
       ['SQN', num(this.sqn)],
       ['Commission + spread paid', money(this.totalCommission + this.totalSpreadCost)],
       ['Orders cut by 1x leverage', String(this.cappedOrders)],
+      ...(this.strategyReport ? [['Strategy report', formatReport(this.strategyReport)] as [string, string]] : []),
     ];
   }
 
@@ -247,6 +254,7 @@ export class BacktestResult implements BacktestMetrics {
       bars: this.barCount,
       ...this.settings,
       ...finite(this.metrics() as unknown as Record<string, number>),
+      ...(this.strategyReport ? { strategyReport: finite(this.strategyReport) } : {}),
     };
     if (opts.trades !== false) {
       out.trades = this.trades.map((t) => finite({ ...t, entryTime: iso(t.entryTime), exitTime: iso(t.exitTime) }));
@@ -292,6 +300,11 @@ function warmupBars(indicators: readonly RegisteredIndicator[]): number {
     if (i < v.length && i > w) w = i; // all-NaN counts as 0, as numpy's argmin does
   }
   return w;
+}
+
+/** `blockedEntries 12, gateClosedPct 41.3`: numbers to 4 significant digits. */
+function formatReport(report: StrategyReport): string {
+  return Object.entries(report).map(([k, v]) => `${k} ${typeof v === 'number' ? String(Number(v.toPrecision(4))) : v}`).join(', ');
 }
 
 /** Parameters as JSON can carry them: a strategy class given as a parameter becomes its name. */

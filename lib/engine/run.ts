@@ -17,7 +17,7 @@ import { OrderLog, TradeLog } from './log';
 import { atrProvider, BarContext, InitContext } from './context';
 import { BacktestResult, type BacktestMetrics } from './result';
 import { Series, type Cursor } from './series';
-import { strategyName, type Strategy, type StrategyClass } from './strategy';
+import { strategyName, type Strategy, type StrategyClass, type StrategyReport } from './strategy';
 
 /** One run: the strategy, its validated parameters, the broker's settings and the annualisation. */
 export interface RunSpec extends BrokerConfig {
@@ -72,10 +72,13 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
   const close = bars.close;
   const nextOpen = spec.fill === 'next_open';
   phase = 'onBar';
+  let report: StrategyReport | undefined;
   try {
     simulate(strategy, ctx, broker, cursor, close, equity, nextOpen);
     phase = 'onEnd';
     strategy.onEnd(ctx);
+    phase = 'report';
+    report = strategy.report();
   } catch (e) {
     throw strategyError(name, phase, cursor.i, bars, e);
   }
@@ -101,6 +104,7 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
     trades: broker.trades,
     orders: broker.orders,
     indicators: init.indicators,
+    strategyReport: report,
     bars,
     elapsedMs: performance.now() - t0,
   });

@@ -45,7 +45,19 @@ export abstract class Strategy<P extends object = Record<string, unknown>> {
 
   /** After the last bar, before open positions are closed. */
   onEnd(_ctx: BarContext): void {}
+
+  /**
+   * What the strategy has to say about its run beyond trades and equity (a gate's share of closed
+   * bars, entries it dropped): read once after the run, kept as `result.strategyReport`, printed
+   * under the summary and stored with the run. Undefined: nothing to say.
+   */
+  report(): StrategyReport | undefined {
+    return undefined;
+  }
 }
+
+/** Named figures (or short texts) a strategy reports about its run. */
+export type StrategyReport = Readonly<Record<string, number | string>>;
 
 /** A Strategy subclass: what engine(bars).strategy(…) takes. */
 export interface StrategyClass<P extends object = any> {

@@ -68,6 +68,9 @@ export class RegimeGated extends Strategy<z.infer<typeof params>> {
   readonly inner: Strategy<object>;
   /** Orders dropped because the gate was closed (a reversal that only closed counts too). */
   blockedEntries = 0;
+  /** Bars at which the gate was closed, and bars seen. */
+  closedBars = 0;
+  barsSeen = 0;
 
   private gate!: Series;
   private trending = false;
@@ -91,12 +94,19 @@ export class RegimeGated extends Strategy<z.infer<typeof params>> {
     this.isAdx = filter === 'adx';
     this.trending = regime === 'trending';
     this.threshold = this.params.threshold;
-    this.blockedEntries = 0;
+    this.blockedEntries = this.closedBars = this.barsSeen = 0;
     this.view = this.viewOf = null;
   }
 
   onBar(ctx: BarContext): void {
+    this.barsSeen++;
+    if (!this.isOpen) this.closedBars++;
     this.inner.onBar(this.gated(ctx));
+  }
+
+  /** What the gate did: entries it dropped and the share of bars it was closed (NaN warm-up bars count as closed). */
+  report(): { blockedEntries: number; gateClosedPct: number } {
+    return { blockedEntries: this.blockedEntries, gateClosedPct: this.barsSeen ? (this.closedBars / this.barsSeen) * 100 : 0 };
   }
 
   onEnd(ctx: BarContext): void {

@@ -38,6 +38,15 @@ function lastIndicatorValues(bars: Bars): Record<string, number | string> {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/**
+ * Demo settings that show a strategy doing something its defaults would hide: RegimeGated's default
+ * wraps StochRSIMeanReversion, whose own ADX filter already keeps it to ranging markets, so its gate
+ * would never change a trade; gating SmaCross to trends does.
+ */
+const DEMO_PARAMS: Record<string, Record<string, unknown>> = {
+  RegimeGated: { strategy: 'SmaCross', filter: 'adx', regime: 'trending', threshold: 25 },
+};
+
 export const demo: CommandSpec = {
   name: 'demo',
   summary: 'Tour of the bundled data: load, inspect, resample, indicators, backtests of the built-in strategies, then execute the quick-start notebook.',
@@ -78,12 +87,15 @@ export const demo: CommandSpec = {
     say('== 4. Backtest the built-in strategies on the daily bars (3 bp spread, fills at the next open)');
     const base = engine(daily).spread(0.0003).fill('next_open');
     const runs = listStrategies().map(({ name }) => {
-      const res = base.strategy(strategyByName(name)).run();
+      const res = base.strategy(strategyByName(name), DEMO_PARAMS[name] ?? {}).run();
+      const gated = res.strategyReport?.gateClosedPct;
       return {
         strategy: name, 'return %': round(res.returnPct), sharpe: round(res.sharpe), 'max dd %': round(res.maxDrawdown),
-        trades: res.totalTrades, 'win rate %': round(res.winRate * 100), ms: round(res.elapsedMs),
+        trades: res.totalTrades, 'win rate %': round(res.winRate * 100), 'gated %': typeof gated === 'number' ? round(gated) : '',
+        ms: round(res.elapsedMs),
       };
     });
+    say(`RegimeGated here gates SmaCross to trending bars (ADX(14) > 25): 'gated %' is the share of bars its gate was closed.`);
     summary.backtests = runs;
     say(textTable(runs) + '\n');
 
