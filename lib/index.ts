@@ -31,8 +31,8 @@ export * from './optimize';
 
 import * as viz from './viz';
 export { viz };
-export { plotPrice, plot, showTable, barRows, displayHtml, displayFigure, inNotebook } from './viz';
-export type { Figure } from './viz';
+export { plotPrice, plot, showTable, barRows, displayHtml, displayFigure, inNotebook, toDataFrame } from './viz';
+export type { Figure, DataFrame } from './viz';
 
 export { executeNotebook, exportHtml } from './notebook/execute';
 export type { ExecuteOptions, ExecuteResult, CellError } from './notebook/execute';

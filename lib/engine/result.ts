@@ -11,6 +11,8 @@ import type { BrokerConfig } from './broker';
 import type { RegisteredIndicator } from './context';
 import { displayResult, type DisplayOptions } from './display';
 import type { OrderLog, TradeLog } from './log';
+import { toDataFrame, type DataFrame } from '../viz/dataframe';
+import type { Row } from '../viz/table';
 import type { StrategyReport } from './strategy';
 import type { Order, Trade } from './types';
 
@@ -179,6 +181,22 @@ export class BacktestResult implements BacktestMetrics {
     });
   }
 
+  /**
+   * A danfojs DataFrame (loaded on first call, so a backtest never pays for it): `'trades'` (default),
+   * `'orders'`, or `'equity'` (time, equity, drawdown, buy & hold). Times are ISO strings.
+   */
+  toDataFrame(what: 'trades' | 'orders' | 'equity' = 'trades'): DataFrame {
+    const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+    if (what === 'equity') {
+      const time = Array.from(this.time, (t) => iso(t));
+      return toDataFrame({ time, equity: this.equity, drawdown: this.drawdown(), buyAndHold: this.buyAndHoldEquity() });
+    }
+    if (what === 'orders') return toDataFrame(this.orders.map((o) => ({ ...o, time: iso(o.time), fillTime: iso(o.fillTime) }) as unknown as Row));
+    if (what !== 'trades') throw new TypeError(`toDataFrame: expected 'trades', 'orders' or 'equity', got '${String(what)}'`);
+    return toDataFrame(this.trades.map((t) => ({ ...t, entryTime: iso(t.entryTime), exitTime: iso(t.exitTime) }) as unknown as Row),
+      this.trades.length ? {} : { columns: TRADE_COLUMNS });
+  }
+
   /** Drawdown at each bar as a negative fraction of the running peak. */
   drawdown(): Float64Array {
     return drawdownSeries(this.equity);
@@ -301,6 +319,10 @@ function warmupBars(indicators: readonly RegisteredIndicator[]): number {
   }
   return w;
 }
+
+/** Trade columns in reading order (an empty run still has them). */
+const TRADE_COLUMNS = ['symbol', 'side', 'units', 'entryBar', 'exitBar', 'entryTime', 'exitTime', 'entryPrice', 'exitPrice',
+  'pnl', 'returnPct', 'commission', 'barsHeld', 'exitReason', 'stopLoss', 'takeProfit', 'tag'];
 
 /** `blockedEntries 12, gateClosedPct 41.3`: numbers to 4 significant digits. */
 function formatReport(report: StrategyReport): string {

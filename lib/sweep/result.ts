@@ -2,6 +2,7 @@
 import type { Figure } from '../viz';
 import { displayFigure, displayHtml } from '../viz/display';
 import { htmlTable, textTable, type Row } from '../viz/table';
+import { toDataFrame, type DataFrame } from '../viz/dataframe';
 import type { Bars } from '../core/bars';
 import type { BacktestMetrics, EngineSettings } from '../engine';
 import type { CaptureOptions, RunCapture } from './capture';
@@ -162,6 +163,17 @@ export class SweepResult implements SweepSummary {
     }
     const fig = opts.charts === false ? null : this.heatmap();
     if (fig) displayFigure(fig);
+  }
+
+  /**
+   * Every result as a danfojs DataFrame: symbol, timeframe, each parameter, score, every metric (full
+   * precision), status and the rules it failed. danfojs loads on first call.
+   */
+  toDataFrame(): DataFrame {
+    return toDataFrame(this.results.map((r) => ({
+      symbol: r.symbol, timeframe: r.timeframe, ...r.params, score: r.score, ...r.metrics,
+      status: r.status, disqualified: r.disqualified.join(', '),
+    } as Row)));
   }
 
   toJSON(): Record<string, unknown> {

@@ -11,6 +11,8 @@
 import type { Statement } from 'better-sqlite3';
 import { StratlabError } from '../core/errors';
 import { nearest } from '../data/options';
+import { toDataFrame, type DataFrame } from '../viz/dataframe';
+import type { Row } from '../viz/table';
 import { DISPLAY_ROWS, renderRows, show, withDisplay, type ExperimentRows } from './display';
 import { SELECT_COLUMNS, rowFromSql, type ExperimentRow, type SqlRow } from './rows';
 
@@ -207,6 +209,11 @@ export class ExperimentQuery {
     return withDisplay(rows, this.describe());
   }
 
+  /** The matching rows as a danfojs DataFrame (loaded on first call): one column per field, parameter and metric. */
+  toDataFrame(): DataFrame {
+    return toDataFrame(this.all().map(flatRow));
+  }
+
   first(): ExperimentRow | undefined {
     return this.limit(1).all()[0];
   }
@@ -258,4 +265,14 @@ export class ExperimentQuery {
     if (c.length === 0) return { where: '', params: [] };
     return { where: ` WHERE ${c.map((x) => `(${x.sql})`).join(' AND ')}`, params: c.flatMap((x) => x.params) };
   }
+}
+
+/** A row with its parameters and metrics as columns of their own (validation details and return blocks left out). */
+function flatRow(r: ExperimentRow): Row {
+  return {
+    id: r.id, experimentId: r.experimentId, strategy: r.strategy, symbol: r.symbol, timeframe: r.timeframe,
+    ...r.params, score: r.score, ...r.metrics, spread: r.spread, executionDelay: r.executionDelay, status: r.status,
+    disqualified: r.disqualified.join(', '), validationStatus: r.validationStatus, testReturnPct: r.testReturnPct,
+    createdAt: r.createdAt,
+  } as Row;
 }

@@ -6,3 +6,4 @@ export type { Row } from './table';
 export { priceFigure, lineFigure } from './charts';
 export type { PanelSpec, PriceFigureOptions } from './charts';
 export { plotPrice, plot, showTable, barRows } from './show';
+export { toDataFrame, type DataFrame } from './dataframe';
