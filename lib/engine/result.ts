@@ -7,7 +7,7 @@ import type { Bars } from '../core/bars';
 import { formatTime } from '../data/timestamps';
 import { drawdownSeries } from '../metrics';
 import type { Annualisation, TradeStats } from '../metrics';
-import type { BrokerConfig } from './broker';
+import type { BrokerConfig, RunStop } from './broker';
 import type { RegisteredIndicator } from './context';
 import { displayResult, type DisplayOptions } from './display';
 import type { OrderLog, TradeLog } from './log';
@@ -56,6 +56,7 @@ export interface ResultInit {
   indicators: RegisteredIndicator[];
   bars: Bars;
   elapsedMs: number;
+  stopped?: RunStop | null;
 }
 
 export interface ResultJsonOptions {
@@ -88,6 +89,8 @@ export class BacktestResult implements BacktestMetrics {
   /** The bars the run covered (for charts). */
   readonly bars: Bars;
   readonly elapsedMs: number;
+  /** Set when equity reached zero and the run stopped there: the bar and a note saying what was done. */
+  readonly stopped: RunStop | null;
 
   readonly initialCash!: number;
   readonly finalEquity!: number;
@@ -134,6 +137,7 @@ export class BacktestResult implements BacktestMetrics {
     this.indicators = init.indicators;
     this.bars = init.bars;
     this.elapsedMs = init.elapsedMs;
+    this.stopped = init.stopped ?? null;
     this.barCount = init.time.length;
     this.start = init.time[0];
     this.end = init.time[init.time.length - 1];
