@@ -24,6 +24,7 @@ describe('leverage', () => {
   it('caps an order at equity / margin, and says so', () => {
     const res = run([FLAT], { 1: (c) => c.buy({ units: 500 }) }, 0.5);
     expect(res.orders[0]).toMatchObject({ requestedUnits: 500, units: 200, capped: true, note: 'cut from 500 units by the 2x leverage cap' });
+    expect(res.toString()).toMatch(/Orders cut by 2x leverage\s+1/);
   });
 
   it('reports the margin it ran with', () => {
@@ -95,6 +96,7 @@ describe('zero equity', () => {
     expect(Array.from(res.equity.subarray(3))).toEqual([0, 0, 0]);
     expect(res.finalEquity).toBe(0);
     expect(res.returnPct).toBe(-100);
+    expect(res.toString()).toMatch(/Stopped\s+equity reached zero at bar 3/);
     expect(seen).toEqual([0, 1, 2, 3]); // no bar after the stop
     expect(res.orders.find((o) => o.type === 'limit')).toMatchObject({ status: 'cancelled', note: 'cancelled: the run stopped at bar 3 (equity reached zero)' });
   });

@@ -211,7 +211,8 @@ export class BacktestResult implements BacktestMetrics {
       ['Expectancy', money(this.expectancy)],
       ['SQN', num(this.sqn)],
       ['Commission + spread paid', money(this.totalCommission + this.totalSpreadCost)],
-      ['Orders cut by 1x leverage', String(this.cappedOrders)],
+      [`Orders cut by ${+(1 / (this.settings.margin ?? 1)).toFixed(2)}x leverage`, String(this.cappedOrders)],
+      ...(this.stopped ? [['Stopped', this.stopped.note] as [string, string]] : []),
     ];
   }
 
