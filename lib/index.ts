@@ -17,7 +17,7 @@ export {
 } from './engine';
 export type {
   EngineSettings, StrategyClass, BarView, PositionView, PlotMode, RegisteredIndicator, IndicatorOptions, BacktestMetrics, RunSettings, RunSpec,
-  ResultJsonOptions, DisplayOptions, LookaheadReport, Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side,
+  ResultJsonOptions, DisplayOptions, LookaheadReport, Trade, Order, OrderOptions, CloseOptions, StopSpec, TrailSpec, OrderType, RunStop, Sizing, FillMode, Side,
   ExitReason, OrderReason, OrderStatus, DefaultSizing,
 } from './engine';
 

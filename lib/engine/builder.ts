@@ -9,6 +9,7 @@ import { nearest } from '../data/options';
 import { slice, type TimeLike } from '../data/slice';
 import type { CalendarOption } from '../metrics';
 import { checkLookahead, type LookaheadReport } from './lookahead';
+import { checkMargin } from './margin';
 import type { BacktestResult } from './result';
 import { runBacktest, type RunSpec } from './run';
 import { parseParams, strategyName, type StrategyClass } from './strategy';
@@ -43,9 +44,11 @@ export interface EngineOptions {
   fractional?: boolean;
   calendar?: CalendarOption;
   riskFreeRate?: number;
+  /** Initial margin (1 = no leverage, 0.5 = 2×), or with its maintenance margin (see margin()). */
+  margin?: number | { margin: number; maintenance?: number };
 }
 
-export const ENGINE_OPTION_KEYS: readonly (keyof EngineOptions)[] = ['cash', 'spread', 'commission', 'fill', 'size', 'fractional', 'calendar', 'riskFreeRate'];
+export const ENGINE_OPTION_KEYS: readonly (keyof EngineOptions)[] = ['cash', 'spread', 'commission', 'fill', 'size', 'fractional', 'calendar', 'riskFreeRate', 'margin'];
 
 /** `options` if every key is a setting; otherwise BAD_ARGUMENT naming the key, with a suggestion. Values are checked by configure(). */
 export function checkEngineOptions(options: unknown): EngineOptions {
@@ -150,6 +153,18 @@ export class Engine {
     return this.with({ calendar });
   }
 
+  /**
+   * Margin, as backtesting.py's: a position may be worth up to equity / margin (1 = no leverage, the
+   * default; 0.5 = 2×). When equity falls below `maintenance` × position value (default margin / 2)
+   * a margin call closes the position; when equity reaches zero the run stops (res.stopped says where).
+   */
+  margin(margin: number | { margin: number; maintenance?: number }, options: { maintenance?: number } = {}): Engine {
+    const m = typeof margin === 'number' ? margin : margin?.margin;
+    const maintenance = typeof margin === 'number' ? options.maintenance : margin?.maintenance;
+    checkMargin(m, maintenance);
+    return this.with({ margin: m, maintenance });
+  }
+
   /** Annual risk-free rate for Sharpe and Sortino (0.04 = 4 %); default 0. */
   riskFreeRate(rate: number): Engine {
     check(Number.isFinite(rate) && rate > -1 && rate < 1, `riskFreeRate(${rate}): expected an annual rate as a fraction, e.g. 0.04`);
@@ -186,10 +201,10 @@ export class Engine {
     return checkLookahead(this.window(), s.strategy, s.params ?? {}, cuts);
   }
 
-  /** The run settings chosen so far (cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate). */
+  /** The run settings chosen so far (cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate; margin when set). */
   get config(): EngineSettings {
-    const { cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate } = this.settings;
-    return { cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate };
+    const { cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate, margin, maintenance } = this.settings;
+    return { cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate, ...(margin !== undefined ? { margin, maintenance } : {}) };
   }
 
   /** What the builder holds, for display and logs. */

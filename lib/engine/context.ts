@@ -199,23 +199,37 @@ export class BarContext {
     return this.broker.cash;
   }
 
-  /** Orders placed and not yet filled (next_open fills wait for the next bar). */
+  /** Orders placed and not yet filled: next_open fills waiting for the next bar, and working limit / stop orders. */
   get pendingOrders(): number {
-    return this.broker.pendingCount;
+    return this.broker.pendingCount + this.broker.workingCount;
   }
 
-  /** Go long (closing a short first). Sized by the engine's default unless `size`, `units` or `cash` is given. */
-  buy(opts?: OrderOptions): void {
-    this.broker.submit('buy', opts, this.cursor.i);
+  /**
+   * Go long (closing a short first). Sized by the engine's default unless `size`, `units` or `cash` is
+   * given. A market order unless `limit` and / or `stop` is given (a working order, from the next bar,
+   * good for `expiry` bars). Returns the order's id, for cancel() and oco().
+   */
+  buy(opts?: OrderOptions): number {
+    return this.broker.submit('buy', opts, this.cursor.i);
   }
 
-  /** Go short (closing a long first). */
-  sell(opts?: OrderOptions): void {
-    this.broker.submit('sell', opts, this.cursor.i);
+  /** Go short (closing a long first); the options of buy(). */
+  sell(opts?: OrderOptions): number {
+    return this.broker.submit('sell', opts, this.cursor.i);
   }
 
-  /** Close the position, or part of it (`{ units }` or `{ fraction }`), oldest lots first. */
-  close(opts?: CloseOptions): void {
-    this.broker.submitClose(opts, this.cursor.i);
+  /** Close the position, or part of it (`{ units }`, or `{ fraction }` rounded to the nearest unit, at least one), oldest lots first. */
+  close(opts?: CloseOptions): number {
+    return this.broker.submitClose(opts, this.cursor.i);
+  }
+
+  /** Cancels a working (limit / stop) or waiting order by the id buy() / sell() / close() returned; false when it is no longer waiting. */
+  cancel(orderId: number): boolean {
+    return this.broker.cancel(orderId, this.cursor.i);
+  }
+
+  /** One-cancels-other: when either working order fills, the other is cancelled. */
+  oco(orderA: number, orderB: number): void {
+    this.broker.oco(orderA, orderB);
   }
 }

@@ -8,4 +8,5 @@ export type { DisplayOptions } from './display';
 export { runBacktest, type RunSpec, type RunScratch } from './run';
 export { checkLookahead, type LookaheadReport } from './lookahead';
 export { equityFigure, drawdownFigure, tradesFigure } from './figures';
-export type { Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side, ExitReason, OrderReason, OrderStatus, DefaultSizing } from './types';
+export type { Trade, Order, OrderOptions, CloseOptions, StopSpec, TrailSpec, Sizing, FillMode, Side, ExitReason, OrderReason, OrderStatus, OrderType, DefaultSizing } from './types';
+export type { RunStop } from './broker';

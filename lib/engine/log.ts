@@ -3,15 +3,18 @@
  * in the hot path. BacktestResult turns them into objects (`res.trades`, `res.orders`) only when
  * asked; metrics read the columns directly.
  */
-import type { ExitReason, Order, OrderReason, OrderStatus, Trade } from './types';
+import type { ExitReason, Order, OrderReason, OrderStatus, OrderType, Trade } from './types';
 
-const EXIT_REASONS: readonly ExitReason[] = ['signal', 'stopLoss', 'takeProfit', 'end'];
-const ORDER_REASONS: readonly OrderReason[] = ['entry', 'exit', 'stopLoss', 'takeProfit', 'end'];
-const STATUSES: readonly OrderStatus[] = ['filled', 'rejected', 'cancelled'];
+// Codes are indexes into these lists: new names go at the end (runs/ and sweep/capture keep the same lists).
+const EXIT_REASONS: readonly ExitReason[] = ['signal', 'stopLoss', 'takeProfit', 'end', 'trailingStop', 'marginCall'];
+const ORDER_REASONS: readonly OrderReason[] = ['entry', 'exit', 'stopLoss', 'takeProfit', 'end', 'trailingStop', 'marginCall'];
+const STATUSES: readonly OrderStatus[] = ['filled', 'rejected', 'cancelled', 'expired'];
+const ORDER_TYPES: readonly OrderType[] = ['market', 'limit', 'stop', 'stopLimit'];
 
-export const EXIT = { signal: 0, stopLoss: 1, takeProfit: 2, end: 3 } as const;
-export const REASON = { entry: 0, exit: 1, stopLoss: 2, takeProfit: 3, end: 4 } as const;
-export const STATUS = { filled: 0, rejected: 1, cancelled: 2 } as const;
+export const EXIT = { signal: 0, stopLoss: 1, takeProfit: 2, end: 3, trailingStop: 4, marginCall: 5 } as const;
+export const REASON = { entry: 0, exit: 1, stopLoss: 2, takeProfit: 3, end: 4, trailingStop: 5, marginCall: 6 } as const;
+export const STATUS = { filled: 0, rejected: 1, cancelled: 2, expired: 3 } as const;
+export const TYPE = { market: 0, limit: 1, stop: 2, stopLimit: 3 } as const;
 
 // Columns are as narrow as their values allow (codes in bytes, bar indexes in 32 bits): a run with
 // tens of thousands of fills should not make the garbage collector its biggest cost.
@@ -46,9 +49,16 @@ const TRADE_COLUMNS = [
 
 const ORDER_COLUMNS = [
   ['requestedUnits', Float64Array], ['units', Float64Array], ['basePrice', Float64Array], ['price', Float64Array],
-  ['commission', Float64Array], ['bar', Int32Array], ['fillBar', Int32Array], ['side', Int8Array], ['reason', Uint8Array],
+  ['commission', Float64Array], ['bar', Int32Array], ['fillBar', Int32Array], ['ref', Int32Array], ['side', Int8Array], ['reason', Uint8Array],
   ['status', Uint8Array], ['capped', Uint8Array],
 ] as const;
+
+/** A limit / stop order's prices, kept beside the log row (rare, so in a map). */
+export interface WorkingInfo {
+  type: number; // TYPE
+  limit: number; // NaN: none
+  stop: number;
+}
 
 // Most runs fit the first allocation; a long one grows fourfold at a time (few reallocations).
 const INITIAL_ROWS = 64;
@@ -146,10 +156,14 @@ export class OrderLog {
   price!: Float64Array;
   commission!: Float64Array;
   capped!: Uint8Array;
+  /** The id buy() / sell() returned (0: the broker's own order). */
+  ref!: Int32Array;
   /** Tags by index; most fills have none, so a map. */
   readonly tags = new Map<number, string>();
   /** Why an order did not fill in full, by order index; rare, so a map. */
   readonly notes = new Map<number, string>();
+  /** Type and prices of limit / stop orders, by order index (market orders have none). */
+  readonly working = new Map<number, WorkingInfo>();
 
   constructor() {
     regrow(this, ORDER_COLUMNS, INITIAL_ROWS, 0);
@@ -160,11 +174,12 @@ export class OrderLog {
     this.length = 0;
     this.tags.clear();
     this.notes.clear();
+    this.working.clear();
     return this;
   }
 
   push(side: number, reason: number, status: number, bar: number, fillBar: number, requestedUnits: number, units: number,
-    basePrice: number, price: number, commission: number, capped: boolean, tag: string | null): number {
+    basePrice: number, price: number, commission: number, capped: boolean, tag: string | null, ref = 0): number {
     const k = this.length;
     if (k === this.side.length) this.grow(k * 4);
     this.side[k] = side;
@@ -178,6 +193,7 @@ export class OrderLog {
     this.price[k] = price;
     this.commission[k] = commission;
     this.capped[k] = capped ? 1 : 0;
+    this.ref[k] = ref;
     if (tag !== null) this.tags.set(k, tag);
     this.length = k + 1;
     return k;
@@ -202,8 +218,13 @@ export class OrderLog {
     for (let k = 0; k < this.length; k++) {
       const filled = this.status[k] === STATUS.filled;
       const fillBar = this.fillBar[k];
+      const w = this.working.get(k);
       out[k] = {
         id: k + 1,
+        ref: this.ref[k] > 0 ? this.ref[k] : null,
+        type: w ? ORDER_TYPES[w.type] : 'market',
+        limit: w && w.limit === w.limit ? w.limit : null,
+        stop: w && w.stop === w.stop ? w.stop : null,
         side: this.side[k] > 0 ? 'buy' : 'sell',
         reason: ORDER_REASONS[this.reason[k]],
         status: STATUSES[this.status[k]],

@@ -7,7 +7,7 @@ import type { Bars } from '../core/bars';
 import { formatTime } from '../data/timestamps';
 import { backtestingPyStats, drawdownSeries, type BacktestingPyStats } from '../metrics';
 import type { Annualisation, TradeStats } from '../metrics';
-import type { BrokerConfig } from './broker';
+import type { BrokerConfig, RunStop } from './broker';
 import type { RegisteredIndicator } from './context';
 import { displayResult, type DisplayOptions } from './display';
 import type { OrderLog, TradeLog } from './log';
@@ -61,6 +61,7 @@ export interface ResultInit {
   strategyReport?: StrategyReport;
   bars: Bars;
   elapsedMs: number;
+  stopped?: RunStop | null;
 }
 
 export interface ResultJsonOptions {
@@ -95,6 +96,8 @@ export class BacktestResult implements BacktestMetrics {
   /** What the strategy said about its run (e.g. RegimeGated: entries dropped, share of bars gated); undefined if nothing. */
   readonly strategyReport: StrategyReport | undefined;
   readonly elapsedMs: number;
+  /** Set when equity reached zero and the run stopped there: the bar and a note saying what was done. */
+  readonly stopped: RunStop | null;
 
   readonly initialCash!: number;
   readonly finalEquity!: number;
@@ -142,6 +145,7 @@ export class BacktestResult implements BacktestMetrics {
     this.bars = init.bars;
     this.strategyReport = init.strategyReport;
     this.elapsedMs = init.elapsedMs;
+    this.stopped = init.stopped ?? null;
     this.barCount = init.time.length;
     this.start = init.time[0];
     this.end = init.time[init.time.length - 1];
@@ -247,7 +251,8 @@ export class BacktestResult implements BacktestMetrics {
       ['Expectancy', money(this.expectancy)],
       ['SQN', num(this.sqn)],
       ['Commission + spread paid', money(this.totalCommission + this.totalSpreadCost)],
-      ['Orders cut by 1x leverage', String(this.cappedOrders)],
+      [`Orders cut by ${+(1 / (this.settings.margin ?? 1)).toFixed(2)}x leverage`, String(this.cappedOrders)],
+      ...(this.stopped ? [['Stopped', this.stopped.note] as [string, string]] : []),
       ...(this.strategyReport ? [['Strategy report', formatReport(this.strategyReport)] as [string, string]] : []),
     ];
   }

@@ -1,9 +1,12 @@
 /**
  * One backtest, bar by bar. At each bar i:
  *   1. next_open: orders placed at bar i−1 fill at bar i's open;
- *   2. stop-losses / take-profits are checked against bar i's open, high and low;
- *   3. the strategy's onBar sees bars 0..i (fill('close'): its orders fill at once, at bar i's close);
- *   4. equity[i] = cash + units × close[i].
+ *   2. stop-losses (trailing too) / take-profits are checked against bar i's open, high and low;
+ *   3. a margin call, if bar i reaches the position's margin-call price;
+ *   4. working limit / stop orders placed before bar i are checked against it;
+ *   5. the strategy's onBar sees bars 0..i (fill('close'): its orders fill at once, at bar i's close);
+ *   6. trailing stops follow close[i];
+ *   7. equity[i] = cash + units × close[i]; at zero or below the run stops (broker.stopOut).
  * After the last bar: onEnd, orders still waiting are cancelled, and an open position is closed at
  * the last price the fill mode trades at — the last close for fill('close'), the last open for
  * fill('next_open') (as if ordered a bar earlier; backtesting.py does the same) — its trades marked 'end'.
@@ -74,7 +77,12 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
   phase = 'onBar';
   let report: StrategyReport | undefined;
   try {
-    simulate(strategy, ctx, broker, cursor, close, equity, nextOpen);
+    const last = simulate(strategy, ctx, broker, cursor, close, equity, nextOpen);
+    if (last < n) {
+      // Equity reached zero at bar `last`: the account stays at zero for the bars after it.
+      broker.stopOut(last, formatTime(bars.time[last]));
+      equity.fill(0, last);
+    }
     phase = 'onEnd';
     strategy.onEnd(ctx);
     phase = 'report';
@@ -82,9 +90,12 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
   } catch (e) {
     throw strategyError(name, phase, cursor.i, bars, e);
   }
-  broker.cancelPending();
-  broker.closeAll(n - 1, nextOpen ? bars.open[n - 1] : close[n - 1]);
-  equity[n - 1] = broker.cash + broker.units * close[n - 1];
+  if (broker.stopped) broker.cancelPending(`cancelled: the run had stopped at bar ${broker.stopped.bar}`);
+  else {
+    broker.cancelPending();
+    broker.closeAll(n - 1, nextOpen ? bars.open[n - 1] : close[n - 1]);
+    equity[n - 1] = broker.cash + broker.units * close[n - 1];
+  }
 
   const ann = annualisation(bars.time, spec.calendar);
   const metrics = computeMetrics(bars, equity, broker, spec, ann.periodsPerYear);
@@ -96,7 +107,9 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
     settings: {
       cash: spec.cash, spread: spec.spread, commission: spec.commission, fill: spec.fill, sizing: spec.sizing,
       fractional: spec.fractional, calendar: ann.calendar, periodsPerYear: ann.periodsPerYear, riskFreeRate: spec.riskFreeRate,
+      ...(spec.margin !== undefined ? { margin: spec.margin, maintenance: spec.maintenance ?? spec.margin / 2 } : {}),
     },
+    stopped: broker.stopped,
     metrics,
     time: bars.time,
     close,
@@ -135,18 +148,24 @@ function checkNoRawColumns(strategy: object, n: number): void {
 }
 
 // The bar loop, in a function of its own so it stays optimised from one run to the next (inlined
-// into runBacktest it would be recompiled on the fly in every run).
-function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: Cursor, close: Float64Array, equity: Float64Array, nextOpen: boolean): void {
+// into runBacktest it would be recompiled on the fly in every run). Returns n, or the bar at whose
+// close equity reached zero.
+function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: Cursor, close: Float64Array, equity: Float64Array, nextOpen: boolean): number {
   const n = close.length;
   for (let i = 0; i < n; i++) {
     cursor.i = i;
-    // Both calls are guarded here, not inside, so a run without pending orders or stops never
-    // calls them and the JIT spends its inlining budget on the strategy instead.
+    // Every call is guarded here, not inside, so a run without pending orders, stops or margin
+    // exposure never calls them and the JIT spends its inlining budget on the strategy instead.
     if (nextOpen && broker.pendingCount > 0) broker.fillPending(i);
     if (broker.stopsActive) broker.checkStops(i);
+    if (broker.marginActive) broker.checkMargin(i);
+    if (broker.workingCount > 0) broker.checkWorking(i);
     strategy.onBar(ctx);
-    equity[i] = broker.cash + broker.units * close[i];
+    if (broker.trailActive) broker.updateTrailing(i);
+    const e = (equity[i] = broker.cash + broker.units * close[i]);
+    if (e <= 0) return i;
   }
+  return n;
 }
 
 function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: RunSpec, periodsPerYear: number): BacktestMetrics {

@@ -20,9 +20,23 @@ export interface Sizing {
  */
 export type StopSpec = number | { atr: number; period?: number } | { pct: number };
 
+/**
+ * A trailing stop-loss: starts `pct` (a fraction) or `atr` × ATR(period, 14 unless given) away from the
+ * entry fill, then follows each bar's close (never loosening): a long's stop rises to close·(1 − pct)
+ * or close − atr·ATR[bar] when that is higher; a short's mirrors it.
+ */
+export type TrailSpec = { pct: number } | { atr: number; period?: number };
+
 export interface OrderOptions extends Sizing {
+  /** Limit entry: a buy fills at this price or lower, a sell at this price or higher (from the next bar). */
+  limit?: number;
+  /** Stop entry: a buy triggers when the price reaches this level or above, a sell at it or below. With `limit`: a stop-limit. */
+  stop?: number;
+  /** Bars a limit / stop order stays working after the bar it was placed (good till cancelled when absent). */
+  expiry?: number;
   stopLoss?: StopSpec;
   takeProfit?: StopSpec;
+  trailingStop?: TrailSpec;
   /** Free text carried to the order and the trade, e.g. which rule fired. */
   tag?: string;
 }
@@ -35,7 +49,7 @@ export interface CloseOptions {
   tag?: string;
 }
 
-export type ExitReason = 'signal' | 'stopLoss' | 'takeProfit' | 'end';
+export type ExitReason = 'signal' | 'stopLoss' | 'takeProfit' | 'end' | 'trailingStop' | 'marginCall';
 
 /** A round trip: one entry fill and the fill that closed it (a partial close splits the trade). */
 export interface Trade {
@@ -62,12 +76,20 @@ export interface Trade {
   tag: string | null;
 }
 
-export type OrderStatus = 'filled' | 'rejected' | 'cancelled';
-export type OrderReason = 'entry' | 'exit' | 'stopLoss' | 'takeProfit' | 'end';
+export type OrderStatus = 'filled' | 'rejected' | 'cancelled' | 'expired';
+export type OrderReason = 'entry' | 'exit' | 'stopLoss' | 'takeProfit' | 'end' | 'trailingStop' | 'marginCall';
+/** How an entry order fills: at the market, or working at a limit, a stop, or both. */
+export type OrderType = 'market' | 'limit' | 'stop' | 'stopLimit';
 
 /** One order and what became of it: every fill, with its price and costs, and every order that did not fill. */
 export interface Order {
   id: number;
+  /** The id buy() / sell() returned for this order (null for the broker's own: stops, margin calls, the end). */
+  ref: number | null;
+  type: OrderType;
+  /** Limit and stop prices of a working order (null when none). */
+  limit: number | null;
+  stop: number | null;
   side: 'buy' | 'sell';
   reason: OrderReason;
   status: OrderStatus;
@@ -86,7 +108,7 @@ export interface Order {
   commission: number;
   /** What the spread cost on this fill: units × |price − basePrice|. */
   spreadCost: number;
-  /** True when the leverage cap cut (or rejected) the order. */
+  /** True when the leverage cap (1 / margin) cut (or rejected) the order. */
   capped: boolean;
   /** Why an order did not fill. */
   note: string | null;

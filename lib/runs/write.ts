@@ -167,7 +167,7 @@ function indexStrategies(name: string, results: readonly RunStrategyResult[]): I
 // ---- the files -------------------------------------------------------------------------------
 
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const EXIT_REASONS_SQL = "['signal', 'stopLoss', 'takeProfit', 'end']";
+const EXIT_REASONS_SQL = "['signal', 'stopLoss', 'takeProfit', 'end', 'trailingStop', 'marginCall']";
 
 async function writeFiles(conn: DuckDBConnection, dir: string, name: string, type: StrategyType, strategies: IndexedStrategy[], series: Bars[]): Promise<RunManifest['files']> {
   await writeStrategyTable(conn, name, type, strategies);

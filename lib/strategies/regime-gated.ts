@@ -133,13 +133,11 @@ export class RegimeGated extends Strategy<z.infer<typeof params>> {
     return this.view;
   }
 
-  private order(ctx: BarContext, dir: 1 | -1, opts: OrderOptions | undefined): void {
-    if (this.isOpen) {
-      if (dir > 0) ctx.buy(opts);
-      else ctx.sell(opts);
-      return;
-    }
+  /** The order's id, or 0 when the gate blocked the entry. */
+  private order(ctx: BarContext, dir: 1 | -1, opts: OrderOptions | undefined): number {
+    if (this.isOpen) return dir > 0 ? ctx.buy(opts) : ctx.sell(opts);
     this.blockedEntries++;
     if (ctx.position.units * dir < 0) ctx.close();
+    return 0;
   }
 }

@@ -55,7 +55,7 @@ export interface ChunkCapture {
   trades?: CapturedTrades;
 }
 
-export const EXIT_REASON_NAMES = ['signal', 'stopLoss', 'takeProfit', 'end'] as const;
+export const EXIT_REASON_NAMES = ['signal', 'stopLoss', 'takeProfit', 'end', 'trailingStop', 'marginCall'] as const;
 
 const TRADE_FIELDS = ['side', 'units', 'entryBar', 'exitBar', 'entryPrice', 'exitPrice', 'pnl', 'returnPct', 'commission', 'exitReason'] as const;
 type TradeField = (typeof TRADE_FIELDS)[number];
