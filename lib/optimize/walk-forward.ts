@@ -207,7 +207,13 @@ export async function walkForwardOptimize(opts: WalkForwardOptions): Promise<Wal
     });
     metricName = opt.metric;
     if (!opt.bestParams || !opt.bestTrial) {
-      skipped.push({ index: span.index, reason: `every in-sample trial failed: ${opt.trials.find((t) => t.error)?.error ?? 'no value'}` });
+      const dq = opt.trials.find((t) => t.state === 'disqualified');
+      skipped.push({
+        index: span.index,
+        reason: opt.trials.some((t) => t.state === 'complete') ? 'no in-sample trial had a finite value'
+          : dq ? `every in-sample trial failed or was disqualified (e.g. ${JSON.stringify(dq.params)}: ${dq.disqualified!.join(', ')})`
+          : `every in-sample trial failed: ${opt.trials.find((t) => t.error)?.error ?? 'no value'}`,
+      });
       continue;
     }
     const isMetrics = opt.bestTrial.metrics ?? engine(isBars).configure(settings).strategy(S, opt.bestParams).run().metrics();

@@ -29,6 +29,8 @@ export const walkForwardCommand: CommandSpec = {
     '  --json             windows, summary, significance and the stitched out-of-sample equity as JSON',
     '  -h, --help         this help',
     '',
+    'The config\'s rules (over the seed\'s defaults, as in a sweep) disqualify in-sample trials; a window whose every',
+    'trial breaks them is skipped, with the reason.',
     'Example: stratlab walk-forward --config configs/sma-cross-goog.yaml',
     'Exit codes: 0 done; 1 the data did not load or no window could be evaluated; 2 a flag or the config is wrong.',
   ],
@@ -51,7 +53,7 @@ export const walkForwardCommand: CommandSpec = {
     const res = await walkForwardOptimize({
       strategy: config.strategy, bars, paramSpace: space, fixedParams: o?.fixedParams, where: config.where?.fn,
       metric: (o?.metric ?? 'sharpe') as 'sharpe', direction: o?.direction, sampler: o?.sampler, seed: o?.seed, nStartup: o?.nStartup,
-      settings: config.settings, nTrials: trials ?? w.nTrials, inSampleDays: w.inSampleDays, outSampleDays: w.outSampleDays, stepDays: w.stepDays,
+      settings: config.settings, rules: config.rules ?? {}, nTrials: trials ?? w.nTrials, inSampleDays: w.inSampleDays, outSampleDays: w.outSampleDays, stepDays: w.stepDays,
       onProgress: tty ? (p) => process.stderr.write(`\rwalk-forward: window ${p.windowsDone + 1}/${p.windows}, trial ${p.trialsDone}/${p.trialsPerWindow}\x1b[K`) : undefined,
     });
     if (tty) process.stderr.write('\n');
