@@ -53,10 +53,19 @@ describe('holdout', () => {
     expect(h.testBars).toBe(slice(goog, '2010-01-01', '2012-12-31').time.length);
   });
 
-  it('reports degradation as train minus test, in return points and in Sharpe', () => {
-    const h = holdout({ strategy: SmaCross, params, bars: goog, train: '2006-01-01:2009-12-31', test: '2010-01-01:2012-12-31' });
-    expect(h.degradation.returnPct).toBeCloseTo(h.train.returnPct - h.test.returnPct, 12);
-    expect(h.degradation.sharpe).toBeCloseTo(h.train.sharpe - h.test.sharpe, 12);
+  it('reports degradation as train minus test in per-period measures, never total returns of periods of different lengths', () => {
+    // A 7-year training period against a 14-month test: their total returns are not comparable.
+    const h = holdout({ strategy: SmaCross, params, bars: goog, train: '2005-01-01:2011-12-31', test: '2012-01-01:2013-03-01' });
+    expect(h.degradation).toEqual({
+      measures: expect.stringMatching(/annualised return \(pp\), Sharpe, max drawdown \(pp.*\), trades per year/),
+      annualisedReturn: h.train.annualisedReturn - h.test.annualisedReturn,
+      sharpe: h.train.sharpe - h.test.sharpe,
+      maxDrawdown: h.train.maxDrawdown - h.test.maxDrawdown,
+      tradesPerYear: h.train.tradesPerYear - h.test.tradesPerYear,
+    });
+    expect(h.degradation).not.toHaveProperty('returnPct');
+    // The annualised gap differs from the gap in total returns (which mostly measures the lengths).
+    expect(Math.abs(h.degradation.annualisedReturn - (h.train.returnPct - h.test.returnPct))).toBeGreaterThan(10);
   });
 
   it('by default tests on the last 30 % of the time span, cut at a midnight, and trains on the rest', () => {
@@ -343,13 +352,16 @@ describe('validateCandidate', () => {
     const text = r.toString();
     expect(text.split('\n')[0]).toMatch(/^Validation of SmaCross \{"fast":10,"slow":20,"longOnly":true\} on GOOG 1d \(2004-08-19 → 2013-03-01\): REJECTED: deflated_sharpe 0\.\d\d < 0\.95$/);
     expect(text).toMatch(/disqualification\s+pass\s+47 trades/);
-    expect(text).toMatch(/holdout\s+pass\s+train 2004-08-19:/);
+    expect(text).toMatch(/holdout\s+pass\s+train 2004-08-19:.*; degradation \(train − test, per year\) ann\. return -?\d+\.\d\d pp, Sharpe -?\d+\.\d\d, max DD -?\d+\.\d\d pp, trades\/yr -?\d+\.\d\d$/m);
     expect(text).toMatch(/walk-forward\s+pass\s+5\/6 test periods positive/);
     expect(text).toMatch(/overfitting\s+fail\s+DSR 0\.\d{3}/);
     expect(text).toMatch(/multi-asset\s+not run/);
     const d = r.details();
     expect(d).toMatchObject({
-      holdout_degradation: r.holdout!.degradation.returnPct,
+      holdout_degradation: r.holdout!.degradation.annualisedReturn,
+      holdout_degradation_measures: r.holdout!.degradation.measures,
+      holdout_max_drawdown_degradation: r.holdout!.degradation.maxDrawdown,
+      holdout_trades_per_year_degradation: r.holdout!.degradation.tradesPerYear,
       walk_forward_pass_rate: 5 / 6,
       multi_asset_positive_rate: null,
       rejection_reason: r.reason,
@@ -406,7 +418,7 @@ describe('validateExperiment through a real tracker', () => {
     expect(row.testReturnPct).toBe(report.holdout!.test.returnPct);
     expect(row.testPeriod).toBe('2011-01-01:2013-03-01');
     expect(row.validationDetails).toMatchObject({
-      holdout_degradation: report.holdout!.degradation.returnPct,
+      holdout_degradation: report.holdout!.degradation.annualisedReturn,
       walk_forward_pass_rate: report.walkForward!.passRate,
       multi_asset_positive_rate: null,
       rejection_reason: report.status === 'rejected' ? report.reason : null,
