@@ -7,8 +7,14 @@
  * After the last bar: onEnd, orders still waiting are cancelled, and an open position is closed at
  * the last price the fill mode trades at — the last close for fill('close'), the last open for
  * fill('next_open') (as if ordered a bar earlier; backtesting.py does the same) — its trades marked 'end'.
+ *
+ * Warm-up (`tradeFrom` k > 0, what engine.between(from, to, { warmup }) asks for): init computes the
+ * indicators over every bar, history included, but onBar runs from bar k only, so the strategy trades
+ * from the window's first bar with indicators that have seen the bars before it. The result covers
+ * bars k.. only — equity, trades, orders, indicators and every metric (returns, Sharpe, drawdown,
+ * exposure, buy & hold) are those of the window, its bar indexes counted from k.
  */
-import type { Bars } from '../core/bars';
+import { viewRows, type Bars } from '../core/bars';
 import { StratlabError, isStratlabError } from '../core/errors';
 import { formatTime } from '../data/timestamps';
 import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, yearsSpanned, type CalendarOption } from '../metrics';
@@ -40,11 +46,14 @@ export interface RunScratch {
   orders?: OrderLog;
 }
 
-export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): BacktestResult {
+export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch, tradeFrom = 0): BacktestResult {
   const t0 = performance.now();
   const n = bars.close.length;
   const name = strategyName(spec.strategy);
   if (n === 0) throw new StratlabError('EMPTY_DATA', `backtest ${name}: no bars to run on`, { hint: 'check the data file and the from/to dates' });
+  if (!(Number.isInteger(tradeFrom) && tradeFrom >= 0 && tradeFrom < n)) {
+    throw new StratlabError('BAD_ARGUMENT', `backtest ${name}: tradeFrom ${tradeFrom}: expected a bar index from 0 to ${n - 1}`);
+  }
 
   const atrOf = atrProvider(bars);
   const cursor: Cursor = { i: 0 };
@@ -73,7 +82,8 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
   const nextOpen = spec.fill === 'next_open';
   phase = 'onBar';
   try {
-    simulate(strategy, ctx, broker, cursor, close, equity, nextOpen);
+    if (tradeFrom > 0) equity.fill(spec.cash, 0, tradeFrom); // warm-up bars: no trading, not measured
+    simulate(strategy, ctx, broker, cursor, close, equity, nextOpen, tradeFrom);
     phase = 'onEnd';
     strategy.onEnd(ctx);
   } catch (e) {
@@ -83,6 +93,14 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
   broker.closeAll(n - 1, nextOpen ? bars.open[n - 1] : close[n - 1]);
   equity[n - 1] = broker.cash + broker.units * close[n - 1];
 
+  let indicators = init.indicators;
+  if (tradeFrom > 0) {
+    // From here on the result is the window's: its bars, equity and indicators, bar indexes from tradeFrom.
+    shiftLogs(broker.trades, broker.orders, tradeFrom);
+    bars = viewRows(bars, tradeFrom, n);
+    equity = equity.subarray(tradeFrom);
+    indicators = indicators.map((ind) => ({ ...ind, values: ind.values.subarray(tradeFrom) }));
+  }
   const ann = annualisation(bars.time, spec.calendar);
   const metrics = computeMetrics(bars, equity, broker, spec, ann.periodsPerYear);
   return new BacktestResult({
@@ -96,11 +114,11 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
     },
     metrics,
     time: bars.time,
-    close,
+    close: bars.close,
     equity,
     trades: broker.trades,
     orders: broker.orders,
-    indicators: init.indicators,
+    indicators,
     bars,
     elapsedMs: performance.now() - t0,
   });
@@ -132,9 +150,9 @@ function checkNoRawColumns(strategy: object, n: number): void {
 
 // The bar loop, in a function of its own so it stays optimised from one run to the next (inlined
 // into runBacktest it would be recompiled on the fly in every run).
-function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: Cursor, close: Float64Array, equity: Float64Array, nextOpen: boolean): void {
+function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: Cursor, close: Float64Array, equity: Float64Array, nextOpen: boolean, from: number): void {
   const n = close.length;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     cursor.i = i;
     // Both calls are guarded here, not inside, so a run without pending orders or stops never
     // calls them and the JIT spends its inlining budget on the strategy instead.
@@ -142,6 +160,15 @@ function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: C
     if (broker.stopsActive) broker.checkStops(i);
     strategy.onBar(ctx);
     equity[i] = broker.cash + broker.units * close[i];
+  }
+}
+
+/** Counts the logs' bar indexes from `k` (the first traded bar) instead of from the first warm-up bar. */
+function shiftLogs(trades: TradeLog, orders: OrderLog, k: number): void {
+  for (let j = 0; j < trades.length; j++) (trades.entryBar[j] -= k, trades.exitBar[j] -= k);
+  for (let j = 0; j < orders.length; j++) {
+    orders.bar[j] -= k;
+    if (orders.fillBar[j] >= 0) orders.fillBar[j] -= k;
   }
 }
 
