@@ -222,7 +222,12 @@ describe('stratlab optimize and walk-forward on GOOG', () => {
       expect(w.inSample.from).toMatch(/^\d{4}-\d{2}-\d{2}T/);
       expect(w.outSample.from > w.inSample.to).toBe(true);
       expect(w.params.fast).toBeLessThan(w.params.slow);
+      // Each window's equity curves: the out-of-sample one starts on the period's first bar.
+      expect(w.outSample.equity[0].time.slice(0, 10)).toBe(w.outSample.from.slice(0, 10));
+      expect(w.outSample.equity).toHaveLength(w.outSample.bars);
+      expect(w.inSample.equity).toHaveLength(w.inSample.bars);
     }
+    expect(res.warmup).toBe('auto');
     expect(res.significance.n).toBe(res.windows.length);
     expect(res.stitchedEquity.length).toBeGreaterThan(0);
     expect(text.code).toBe(0);

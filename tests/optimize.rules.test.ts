@@ -33,6 +33,12 @@ describe('the optimizers apply the disqualification rules, as a sweep does', () 
     expect(res.toString()).toMatch(new RegExp(`^Trials +40 \\(0 failed, ${dq.length} disqualified\\)$`, 'm'));
   });
 
+  it('refuses a misspelt rule with a suggestion, before running anything', async () => {
+    await expect(optimize({ strategy: 'SmaCross', bars: goog, paramSpace: SPACE, where: fastBelowSlow, nTrials: 5, rules: { minTrade: 10 } as object })).rejects.toThrow(
+      /^optimize: rules: unknown rule 'minTrade'\. Did you mean 'minTrades'\?$/,
+    );
+  });
+
   it('walk-forward: every window picks an in-sample winner that passes the config rules (no one-trade 2-year winners)', async () => {
     const opts = { strategy: 'SmaCross', bars: goog, paramSpace: SPACE, where: fastBelowSlow, inSampleDays: 730, outSampleDays: 180, stepDays: 180, nTrials: 30, seed: 1 };
     const wf = await walkForwardOptimize({ ...opts, rules: RULES });

@@ -29,7 +29,7 @@ import { isBars, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { nearest } from '../data/options';
 import { BacktestResult, checkEngineOptions, engine, checkParameterNames, Engine, strategyName, type EngineOptions, type StrategyClass } from '../engine';
-import { disqualify, type DisqualificationRules } from '../sweep/score';
+import { DISQUALIFICATION_RULES, disqualify, type DisqualificationRules } from '../sweep/score';
 import { strategyByName } from '../strategies/registry';
 import { defaultEvaluator, isMetricKey, type EvaluatorFactory, type MetricFn, type MetricKey } from './evaluator';
 import { OptimizeResult, type OptimizeProgress, type OptimizeTrial } from './optimize-result';
@@ -104,7 +104,15 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   checkParameterNames(S, [...study.space.names, ...Object.keys(fixedParams)]);
   const metricName = typeof metric === 'function' ? metric.name || 'custom' : metric;
   const rules = opts.rules;
-  if (rules !== undefined && (rules === null || typeof rules !== 'object' || Array.isArray(rules))) throw bad('optimize: rules: expected disqualification rules such as { minTrades: 10 }', 'rules');
+  if (rules !== undefined) {
+    if (rules === null || typeof rules !== 'object' || Array.isArray(rules)) throw bad('optimize: rules: expected disqualification rules such as { minTrades: 10 }', 'rules');
+    const names = Object.keys(DISQUALIFICATION_RULES);
+    for (const [k, v] of Object.entries(rules)) {
+      const near = nearest(k, names);
+      if (!names.includes(k)) throw bad(`optimize: rules: unknown rule '${k}'.` + (near ? ` Did you mean '${near}'?` : ''), `rules.${k}`, `rules are: ${names.join(', ')}`);
+      if (typeof v !== 'number' || !(v >= 0)) throw bad(`optimize: rules.${k}: expected a number ≥ 0, got ${JSON.stringify(v)}`, `rules.${k}`);
+    }
+  }
   const initialParams = initialParamsOf(opts.initialResult, name, study.space.names);
   // A trial's state from its outcome: an error fails it, a broken rule disqualifies it.
   const judge = (o: { error?: string; metrics?: OptimizeTrial['metrics'] }): Pick<OptimizeTrial, 'state' | 'disqualified'> => {
