@@ -44,6 +44,8 @@ describe('engine.between(from, to, { warmup }): indicators see history, trades a
       expect(t.exitTime).toBe(window.time[t.exitBar]);
     }
     for (const ind of warm.indicators) expect(ind.values.length).toBe(n);
+    // The indicators saw the history: SMA(150) has a value on the window's first bar.
+    expect(warm.indicators.map((ind) => Number.isFinite(ind.values[0]))).toEqual([true, true]);
     expect(warm.exposurePct).toBeGreaterThan(0);
     expect(warm.exposurePct).toBeLessThanOrEqual(100);
     // A warm-up of a number of bars: 150 bars are enough for SMA(150), so the trades are the same.
