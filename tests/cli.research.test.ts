@@ -192,14 +192,16 @@ describe('stratlab optimize and walk-forward on GOOG', () => {
     expect(a.trials).toHaveLength(8);
     for (const t of a.trials) expect(t.params.fast).toBeLessThan(t.params.slow);
     expect(a.bestParams.fast).toBeLessThan(a.bestParams.slow);
-    expect(a.bestValue).toBe(Math.max(...a.trials.map((t: any) => t.value ?? -Infinity)));
+    // The config's rules apply as in a sweep: the best is the best trial that passes them.
+    expect(a.rules).toEqual({ maxDrawdown: 60, minTrades: 10, minTradesPerYear: 2 });
+    expect(a.bestValue).toBe(Math.max(...a.trials.filter((t: any) => t.state === 'complete').map((t: any) => t.value ?? -Infinity)));
     // The best trials, backtested again, as a run directory.
     const manifest = JSON.parse(fs.readFileSync(path.join(a.runDir, 'run.json'), 'utf8'));
     expect(manifest.kind).toBe('optimize');
-    expect(manifest.strategyCount).toBe(Math.min(10, a.trials.length));
+    expect(manifest.strategyCount).toBe(Math.min(10, a.trials.filter((t: any) => t.state === 'complete').length));
     const b = await stratlab(dir, ['optimize', '--config', 'config.yaml']); // nTrials 12 from the config
     expect(b.code).toBe(0);
-    expect(b.out).toMatch(/^Trials\s+12 \(0 failed, 8 resumed from storage\)$/m);
+    expect(b.out).toMatch(/^Trials\s+12 \(0 failed, \d+ disqualified, 8 resumed from storage\)$/m);
     expect(b.out).toMatch(/^Best parameters\s+\{"fast":\d+,"slow":\d+/m);
     expect(fs.readFileSync(path.join(dir, 'trials.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(12);
   });
@@ -212,12 +214,20 @@ describe('stratlab optimize and walk-forward on GOOG', () => {
     const res = json(j);
     expectCamel(res);
     expect(res.summary.windows).toBe(res.windows.length);
-    expect(res.windows.length).toBeGreaterThanOrEqual(4);
+    // A window whose every in-sample trial breaks the config's rules is skipped, and says so.
+    expect(res.windows.length).toBeGreaterThanOrEqual(1);
+    expect(res.windows.length + res.skipped.length).toBeGreaterThanOrEqual(4);
+    for (const s of res.skipped) expect(s.reason).toMatch(/disqualified/);
     for (const w of res.windows) {
       expect(w.inSample.from).toMatch(/^\d{4}-\d{2}-\d{2}T/);
       expect(w.outSample.from > w.inSample.to).toBe(true);
       expect(w.params.fast).toBeLessThan(w.params.slow);
+      // Each window's equity curves: the out-of-sample one starts on the period's first bar.
+      expect(w.outSample.equity[0].time.slice(0, 10)).toBe(w.outSample.from.slice(0, 10));
+      expect(w.outSample.equity).toHaveLength(w.outSample.bars);
+      expect(w.inSample.equity).toHaveLength(w.inSample.bars);
     }
+    expect(res.warmup).toBe('auto');
     expect(res.significance.n).toBe(res.windows.length);
     expect(res.stitchedEquity.length).toBeGreaterThan(0);
     expect(text.code).toBe(0);

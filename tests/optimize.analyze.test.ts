@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBars } from '../lib/data';
 import { engine, type BacktestResult } from '../lib/engine';
 import { drawdownStats } from '../lib/metrics';
-import { analyzeResults, type DeepAnalysis } from '../lib/optimize/analyze';
+import type { DeepAnalysis } from '../lib/optimize/analyze';
+import { analyzeResults } from '../lib/optimize/analyze-results';
 import { SmaCross } from '../lib/strategies/sma-cross';
 import { GOOG } from './helpers/paths';
 

@@ -577,8 +577,8 @@ describe('display in a notebook and a terminal', () => {
     expect(html).toContain('(6 rows)');
     const text = inspect(rows);
     const lines = text.split('\n');
-    expect(lines[1]).toMatch(/^id\s+experiment\s+strategy\s+symbol\s+tf\s+params\s+score\s+return %\s+ann %\s+sharpe\s+max dd %\s+trades\s+win rate\s+PF\s+validation\s+state$/);
-    expect(lines[3]).toMatch(/^\s*5\s+sweep_001\s+SmaCross\s+QQQ\s+1h\s+fast=10 slow=30\s+1\.2\s+40\s+8\s+1\.2\s+-12\.5\s+80\s+0\.48\s+1\.3\s+rejected\s+ok$/);
+    expect(lines[1]).toMatch(/^id\s+experiment\s+strategy\s+symbol\s+tf\s+params\s+score\s+return %\s+ann %\s+sharpe\s+max dd %\s+trades\s+win rate\s+PF\s+costs\s+validation\s+state$/);
+    expect(lines[3]).toMatch(/^\s*5\s+sweep_001\s+SmaCross\s+QQQ\s+1h\s+fast=10 slow=30\s+1\.2\s+40\s+8\s+1\.2\s+-12\.5\s+80\s+0\.48\s+1\.3\s+0\.0003 close\s+rejected\s+ok$/);
     expect(lines.at(-1)).toBe('(6 rows)');
   });
 
@@ -618,7 +618,7 @@ describe('getSummaryForLLM', () => {
     const { t } = researched();
     const text = t.getSummaryForLLM(20, { strategies: ['BollingerBreakout', 'SmaCross'] });
     expect(text).toBe([
-      'TOP STRATEGIES (best run per strategy/symbol/timeframe with ≥ 30 trades that passes the disqualification rules; validated first):',
+      'TOP STRATEGIES (cost model spread 0.0003, fill close (live-matched); best run per strategy/symbol/timeframe with ≥ 30 trades that passes the disqualification rules; validated first):',
       '1. DonchianBreakout on XLE 4h: +3.2% ann, Sharpe 0.80, 42 trades, PASSED, out-of-sample +1.1% (atrPeriod=14 entryPeriod=20 exitPeriod=10 stopLossAtr=2)',
       '2. SmaCross on SPY 1d: +2.1% ann, Sharpe 0.60, 50 trades, MARGINAL, out-of-sample +0.4% (fast=20 slow=50)',
       '3. DonchianBreakout on SPY 1d: +1.5% ann, Sharpe 0.50, 35 trades, UNVALIDATED (atrPeriod=14 entryPeriod=20 exitPeriod=10 stopLossAtr=2)',

@@ -6,7 +6,7 @@
 import { isBars, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { nearest } from '../data/options';
-import { slice, type TimeLike } from '../data/slice';
+import { lowerBound, slice, type TimeLike } from '../data/slice';
 import type { CalendarOption } from '../metrics';
 import { checkLookahead, type LookaheadReport } from './lookahead';
 import { checkMargin } from './margin';
@@ -71,7 +71,11 @@ interface Settings extends EngineSettings {
   params?: Record<string, unknown>;
   from?: TimeLike;
   to?: TimeLike;
+  warmup?: Warmup;
 }
+
+/** Bars before the window that indicators may see: 'auto' (all of them) or a number of bars; 0 starts cold. */
+export type Warmup = 'auto' | number;
 
 export function engine(bars: Bars): Engine {
   if (!isBars(bars)) {
@@ -180,25 +184,33 @@ export class Engine {
     return e;
   }
 
-  /** Run over the bars from `from` to `to` only (both inclusive; a date-only `to` includes that day). */
-  between(from?: TimeLike | null, to?: TimeLike | null): Engine {
+  /**
+   * Run over the bars from `from` to `to` only (both inclusive; a date-only `to` includes that day).
+   * `{ warmup }` lets the indicators see bars before `from` — 'auto': every earlier bar, or a number of
+   * bars — while trades and every metric stay inside the window, so a long look-back trades from the
+   * window's first bar instead of warming up inside it. Default 0: the window starts cold.
+   */
+  between(from?: TimeLike | null, to?: TimeLike | null, opts: { warmup?: Warmup } = {}): Engine {
     const window = slice(this.bars, from, to); // checks the dates now
     check(window.time.length > 0, `between(${String(from)}, ${String(to)}): no bars in that range`);
-    return this.with({ from: from ?? undefined, to: to ?? undefined });
+    const warmup = opts?.warmup ?? 0;
+    check(warmup === 'auto' || (Number.isInteger(warmup) && warmup >= 0), `between(…, { warmup: ${JSON.stringify(warmup)} }): expected 'auto' or a whole number of bars ≥ 0`);
+    return this.with({ from: from ?? undefined, to: to ?? undefined, warmup });
   }
 
   /** Runs the backtest. */
   run(): BacktestResult {
     const s = this.settings;
     if (!s.strategy) throw new StratlabError('BAD_ARGUMENT', 'engine(bars).run(): no strategy; call .strategy(S, params) first');
-    return runBacktest(this.window(), { ...s, strategy: s.strategy, params: s.params ?? {} });
+    const { bars, tradeFrom } = this.window();
+    return runBacktest(bars, { ...s, strategy: s.strategy, params: s.params ?? {} }, undefined, tradeFrom);
   }
 
   /** Checks that every indicator the strategy registers in init is causal (see lookahead.ts). */
   checkLookahead(cuts?: number): LookaheadReport {
     const s = this.settings;
     if (!s.strategy) throw new StratlabError('BAD_ARGUMENT', 'engine(bars).checkLookahead(): no strategy; call .strategy(S, params) first');
-    return checkLookahead(this.window(), s.strategy, s.params ?? {}, cuts);
+    return checkLookahead(this.window().bars, s.strategy, s.params ?? {}, cuts);
   }
 
   /** The run settings chosen so far (cash, spread, commission, fill, sizing, fractional, calendar, riskFreeRate; margin when set). */
@@ -214,12 +226,21 @@ export class Engine {
     return `${name} on ${this.bars.symbol} ${this.bars.timeframe}: cash ${s.cash}, spread ${s.spread}, commission ${s.commission}, fill ${s.fill}`;
   }
 
-  // A window is copied, not viewed: a view's buffer would still reach the bars after `to`.
-  private window(): Bars {
+  // A window is copied, not viewed: a view's buffer would still reach the bars after `to`. With a
+  // warm-up the copy starts that many bars earlier, and tradeFrom says where the window begins in it.
+  private window(): { bars: Bars; tradeFrom: number } {
     const s = this.settings;
-    if (s.from === undefined && s.to === undefined) return this.bars;
+    if (s.from === undefined && s.to === undefined) return { bars: this.bars, tradeFrom: 0 };
     const w = slice(this.bars, s.from, s.to);
-    return { symbol: w.symbol, timeframe: w.timeframe, time: w.time.slice(), open: w.open.slice(), high: w.high.slice(), low: w.low.slice(), close: w.close.slice(), volume: w.volume.slice() };
+    const t = this.bars.time;
+    const start = w.time.length ? lowerBound(t, w.time[0]) : 0;
+    const warm = s.warmup === 'auto' ? start : Math.min(start, s.warmup ?? 0);
+    const copy = (a: Float64Array) => a.slice(start - warm, start + w.time.length);
+    const b = this.bars;
+    return {
+      bars: { symbol: b.symbol, timeframe: b.timeframe, time: copy(b.time), open: copy(b.open), high: copy(b.high), low: copy(b.low), close: copy(b.close), volume: copy(b.volume) },
+      tradeFrom: warm,
+    };
   }
 }
 

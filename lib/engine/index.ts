@@ -1,5 +1,5 @@
 /** The backtest engine: strategies, the broker, results. See run.ts for the order of events in a bar. */
-export { engine, Engine, ENGINE_DEFAULTS, ENGINE_OPTION_KEYS, checkEngineOptions, type EngineSettings, type EngineOptions } from './builder';
+export { engine, Engine, ENGINE_DEFAULTS, ENGINE_OPTION_KEYS, checkEngineOptions, type EngineSettings, type EngineOptions, type Warmup } from './builder';
 export { Strategy, parseParams, parameterDefaults, parameterNames, parameterKey, checkParameterNames, completeParams, strategyName, type StrategyClass, type StrategyReport } from './strategy';
 export { Series, crossover, crossunder } from './series';
 export { InitContext, BarContext, type BarView, type PositionView, type PlotMode, type RegisteredIndicator, type IndicatorOptions } from './context';

@@ -10,8 +10,14 @@
  * After the last bar: onEnd, orders still waiting are cancelled, and an open position is closed at
  * the last price the fill mode trades at — the last close for fill('close'), the last open for
  * fill('next_open') (as if ordered a bar earlier; backtesting.py does the same) — its trades marked 'end'.
+ *
+ * Warm-up (`tradeFrom` k > 0, what engine.between(from, to, { warmup }) asks for): init computes the
+ * indicators over every bar, history included, but onBar runs from bar k only, so the strategy trades
+ * from the window's first bar with indicators that have seen the bars before it. The result covers
+ * bars k.. only — equity, trades, orders, indicators and every metric (returns, Sharpe, drawdown,
+ * exposure, buy & hold) are those of the window, its bar indexes counted from k.
  */
-import type { Bars } from '../core/bars';
+import { viewRows, type Bars } from '../core/bars';
 import { StratlabError, isStratlabError } from '../core/errors';
 import { formatTime } from '../data/timestamps';
 import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, yearsSpanned, type CalendarOption } from '../metrics';
@@ -43,11 +49,14 @@ export interface RunScratch {
   orders?: OrderLog;
 }
 
-export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): BacktestResult {
+export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch, tradeFrom = 0): BacktestResult {
   const t0 = performance.now();
   const n = bars.close.length;
   const name = strategyName(spec.strategy);
   if (n === 0) throw new StratlabError('EMPTY_DATA', `backtest ${name}: no bars to run on`, { hint: 'check the data file and the from/to dates' });
+  if (!(Number.isInteger(tradeFrom) && tradeFrom >= 0 && tradeFrom < n)) {
+    throw new StratlabError('BAD_ARGUMENT', `backtest ${name}: tradeFrom ${tradeFrom}: expected a bar index from 0 to ${n - 1}`);
+  }
 
   const atrOf = atrProvider(bars);
   const cursor: Cursor = { i: 0 };
@@ -77,7 +86,8 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
   phase = 'onBar';
   let report: StrategyReport | undefined;
   try {
-    const last = simulate(strategy, ctx, broker, cursor, close, equity, nextOpen);
+    if (tradeFrom > 0) equity.fill(spec.cash, 0, tradeFrom); // warm-up bars: no trading, not measured
+    const last = simulate(strategy, ctx, broker, cursor, close, equity, nextOpen, tradeFrom);
     if (last < n) {
       // Equity reached zero at bar `last`: the account stays at zero for the bars after it.
       broker.stopOut(last, formatTime(bars.time[last]));
@@ -97,6 +107,14 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
     equity[n - 1] = broker.cash + broker.units * close[n - 1];
   }
 
+  let indicators = init.indicators;
+  if (tradeFrom > 0) {
+    // From here on the result is the window's: its bars, equity and indicators, bar indexes from tradeFrom.
+    shiftLogs(broker.trades, broker.orders, tradeFrom);
+    bars = viewRows(bars, tradeFrom, n);
+    equity = equity.subarray(tradeFrom);
+    indicators = indicators.map((ind) => ({ ...ind, values: ind.values.subarray(tradeFrom) }));
+  }
   const ann = annualisation(bars.time, spec.calendar);
   const metrics = computeMetrics(bars, equity, broker, spec, ann.periodsPerYear);
   return new BacktestResult({
@@ -109,14 +127,14 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
       fractional: spec.fractional, calendar: ann.calendar, periodsPerYear: ann.periodsPerYear, riskFreeRate: spec.riskFreeRate,
       ...(spec.margin !== undefined ? { margin: spec.margin, maintenance: spec.maintenance ?? spec.margin / 2 } : {}),
     },
-    stopped: broker.stopped,
+    stopped: broker.stopped && tradeFrom > 0 ? { ...broker.stopped, bar: broker.stopped.bar - tradeFrom } : broker.stopped,
     metrics,
     time: bars.time,
-    close,
+    close: bars.close,
     equity,
     trades: broker.trades,
     orders: broker.orders,
-    indicators: init.indicators,
+    indicators,
     strategyReport: report,
     bars,
     elapsedMs: performance.now() - t0,
@@ -148,11 +166,11 @@ function checkNoRawColumns(strategy: object, n: number): void {
 }
 
 // The bar loop, in a function of its own so it stays optimised from one run to the next (inlined
-// into runBacktest it would be recompiled on the fly in every run). Returns n, or the bar at whose
-// close equity reached zero.
-function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: Cursor, close: Float64Array, equity: Float64Array, nextOpen: boolean): number {
+// into runBacktest it would be recompiled on the fly in every run). Trades from bar `from` (earlier
+// bars are warm-up). Returns n, or the bar at whose close equity reached zero.
+function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: Cursor, close: Float64Array, equity: Float64Array, nextOpen: boolean, from: number): number {
   const n = close.length;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     cursor.i = i;
     // Every call is guarded here, not inside, so a run without pending orders, stops or margin
     // exposure never calls them and the JIT spends its inlining budget on the strategy instead.
@@ -166,6 +184,15 @@ function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: C
     if (e <= 0) return i;
   }
   return n;
+}
+
+/** Counts the logs' bar indexes from `k` (the first traded bar) instead of from the first warm-up bar. */
+function shiftLogs(trades: TradeLog, orders: OrderLog, k: number): void {
+  for (let j = 0; j < trades.length; j++) (trades.entryBar[j] -= k, trades.exitBar[j] -= k);
+  for (let j = 0; j < orders.length; j++) {
+    orders.bar[j] -= k;
+    if (orders.fillBar[j] >= 0) orders.fillBar[j] -= k;
+  }
 }
 
 function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: RunSpec, periodsPerYear: number): BacktestMetrics {

@@ -176,11 +176,8 @@ export interface DeepAnalysis extends AdvancedAnalysis {
 const DAY = 86_400_000;
 const DEPTHS: readonly AnalysisDepth[] = ['basic', 'advanced', 'deep'];
 
-export function analyzeResults(result: BacktestResult, depth?: 'basic', opts?: AnalyzeOptions): BasicAnalysis;
-export function analyzeResults(result: BacktestResult, depth: 'advanced', opts?: AnalyzeOptions): AdvancedAnalysis;
-export function analyzeResults(result: BacktestResult, depth: 'deep', opts?: AnalyzeOptions): DeepAnalysis;
-export function analyzeResults(result: BacktestResult, depth?: AnalysisDepth, opts?: AnalyzeOptions): BasicAnalysis | AdvancedAnalysis | DeepAnalysis;
-export function analyzeResults(result: BacktestResult, depth: AnalysisDepth = 'basic', opts: AnalyzeOptions = {}): BasicAnalysis | AdvancedAnalysis | DeepAnalysis {
+/** analyzeResults of one backtest (analyze-results.ts dispatches the other kinds of result here). */
+export function analyzeBacktest(result: BacktestResult, depth: AnalysisDepth = 'basic', opts: AnalyzeOptions = {}): BasicAnalysis | AdvancedAnalysis | DeepAnalysis {
   if (!DEPTHS.includes(depth)) throw new StratlabError('BAD_ARGUMENT', `analyzeResults: depth must be 'basic', 'advanced' or 'deep', got '${String(depth)}'`);
   if (!result || !(result.equity instanceof Float64Array) || !result.tradeLog) {
     throw new StratlabError('BAD_ARGUMENT', 'analyzeResults: result must be a BacktestResult (what engine(...).run() returns)');
@@ -287,7 +284,7 @@ function drawdownAnalysis(res: BacktestResult): DrawdownAnalysis {
   };
 }
 
-function returnDistribution(r: Float64Array): ReturnDistribution {
+export function returnDistribution(r: Float64Array): ReturnDistribution {
   const m = moments(r);
   let best = -Infinity, worst = Infinity, positive = 0;
   for (let i = 0; i < r.length; i++) {
@@ -443,17 +440,17 @@ function percentiles(sorted: Float64Array): Percentiles {
 }
 
 /** Bar-to-bar simple returns, as returnStats takes them (0 after a non-positive value). */
-function barReturns(x: ArrayLike<number>): Float64Array {
+export function barReturns(x: ArrayLike<number>): Float64Array {
   const out = new Float64Array(Math.max(0, x.length - 1));
   for (let i = 1; i < x.length; i++) out[i - 1] = x[i - 1] > 0 ? x[i] / x[i - 1] - 1 : 0;
   return out;
 }
 
 
-function fin(x: number): number | null {
+export function fin(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-function iso(ms: number): string {
+export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }

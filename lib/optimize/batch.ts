@@ -3,9 +3,11 @@
  * on the sweep's worker pool, organised for comparison: a results matrix (one row per parameter set,
  * one column per symbol/timeframe), overall statistics and the top configurations.
  */
-import type { Bars } from '../core/bars';
+import { isBars, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
-import type { EngineOptions, StrategyClass } from '../engine';
+import { resample, slice } from '../data';
+import { engine, type BacktestResult, type EngineOptions, type StrategyClass } from '../engine';
+import { resolveStrategy } from './optimize';
 import type { TimeLike } from '../data/slice';
 import { mean, quantile } from '../metrics/distribution';
 import { availableCores, sweep, type SweepResult, type SweepRow } from '../sweep';
@@ -43,6 +45,8 @@ export interface BatchResult {
   top: { params: Record<string, unknown>; mean: number; positiveColumns: number }[];
   elapsedMs: number;
   sweep: SweepResult;
+  /** One parameter set backtested again, in this thread, on one column ('SYMBOL timeframe'): trades, equity, everything. */
+  result(params: Record<string, unknown>, column: string): BacktestResult;
   toString(): string;
   display(): void;
 }
@@ -94,6 +98,18 @@ export async function backtestBatch(opts: BatchOptions): Promise<BatchResult> {
     `median Sharpe ${round(overall.medianSharpe)}, ${Math.round(overall.positiveShare * 100)}% positive\n${metric} by parameter set × market:\n${textTable(tableRows())}`;
   return {
     metric, results: ordered, columns, matrix, overall, top, elapsedMs: res.elapsedMs, sweep: res,
+    result: (params, column) => {
+      const [symbol, timeframe] = column.split(' ');
+      const all: Record<string, Bars> = isBars(data) ? { [data.symbol]: data } : (data as Record<string, Bars>);
+      const source = Object.values(all).find((b) => b.symbol === symbol) ?? all[symbol];
+      if (!source || !columns.includes(column)) {
+        throw new StratlabError('BAD_ARGUMENT', `backtestBatch result(): no column '${column}'`, { hint: `columns are: ${columns.join(', ')}`, location: { field: 'column' } });
+      }
+      // As the sweep prepared it: the period first, then the timeframe.
+      const window = opts.from !== undefined || opts.to !== undefined ? slice(source, opts.from, opts.to) : source;
+      const bars = timeframe === window.timeframe ? window : resample(window, timeframe);
+      return engine(bars).configure(opts.settings ?? {}).strategy(resolveStrategy(opts.strategy), params).run();
+    },
     toString: text,
     display: () => {
       if (!displayHtml(htmlTable(tableRows(), { caption: `${res.strategy}: ${metric} by parameter set × market` }), text())) console.log(text());

@@ -10,5 +10,6 @@ export {
 } from './evaluator';
 export type { TrialState, StoredTrial } from './storage';
 export { walkForwardOptimize, WalkForwardResult, type WalkForwardOptions, type WalkForwardWindow, type WalkForwardSummary, type WalkForwardProgress, type PeriodResult, type Significance } from './walk-forward';
-export { analyzeResults } from './analyze';
+export { analyzeResults, type AnalyzableResult, type BacktestAnalysis, type OptimizeAnalysis, type WalkForwardAnalysis, type BatchAnalysis } from './analyze-results';
+export { type InitialTrial } from './optimize-result';
 export { backtestBatch, type BatchOptions, type BatchResult } from './batch';

@@ -1,8 +1,10 @@
 /** What optimize() returns: the best parameters, every trial, the convergence curve, and display(). */
-import type { BacktestMetrics } from '../engine';
+import type { BacktestMetrics, BacktestResult } from '../engine';
+import type { DisqualificationRules } from '../sweep/score';
 import { displayFigure, displayHtml } from '../viz/display';
 import type { Figure } from '../viz/plotly';
 import { htmlTable, textTable, type Row } from '../viz/table';
+import { StratlabError } from '../core/errors';
 import type { Params } from './space';
 import type { TrialState } from './storage';
 import type { Direction, SamplerName, Study } from './study';
@@ -15,6 +17,8 @@ export interface OptimizeTrial {
   value: number;
   state: TrialState;
   error?: string;
+  /** The disqualification rules a 'disqualified' trial broke. */
+  disqualified?: string[];
   elapsedMs: number;
   metrics?: BacktestMetrics;
 }
@@ -40,6 +44,20 @@ export interface OptimizeResultInit {
   resumedTrials: number;
   warnings: string[];
   study: Study;
+  rules?: Partial<DisqualificationRules>;
+  /** The initial result's parameters (search-space part), run as a trial. */
+  initialParams?: Params;
+  /** Backtests trial parameters again on the study's bars and settings. */
+  rerun?: (params: Params) => BacktestResult;
+}
+
+/** The initial result's parameters as a trial of this study (seed 001's result chaining). */
+export interface InitialTrial {
+  /** The trial that ran them (undefined if it never ran: a timeout before the first batch). */
+  trial: OptimizeTrial | undefined;
+  params: Params;
+  /** Their metric on this study's bars and settings (NaN if failed). */
+  value: number;
 }
 
 export class OptimizeResult {
@@ -63,6 +81,16 @@ export class OptimizeResult {
   readonly convergence: Float64Array;
   /** The ask/tell study behind the run (ask it for more, if you like). */
   readonly study: Study;
+  /** The disqualification rules applied (undefined: none). */
+  readonly rules: Partial<DisqualificationRules> | undefined;
+  /** The initialResult's parameters and how they did here; undefined without an initialResult. */
+  readonly initial: InitialTrial | undefined;
+  /**
+   * How much better the best trial is than the initial parameters, in the metric's units and the
+   * study's direction (≥ 0; 0 when they stayed best; NaN without an initialResult or a finite value).
+   */
+  readonly improvement: number;
+  private readonly rerun?: (params: Params) => BacktestResult;
 
   constructor(init: OptimizeResultInit) {
     this.strategy = init.strategy;
@@ -76,6 +104,8 @@ export class OptimizeResult {
     this.resumedTrials = init.resumedTrials;
     this.warnings = init.warnings;
     this.study = init.study;
+    this.rules = init.rules;
+    this.rerun = init.rerun;
     const better = (a: number, b: number) => (init.direction === 'maximize' ? a > b : a < b);
     this.convergence = new Float64Array(init.trials.length);
     let best: OptimizeTrial | undefined;
@@ -86,35 +116,66 @@ export class OptimizeResult {
     this.bestTrial = best;
     this.bestValue = best ? best.value : NaN;
     this.bestParams = best ? { ...init.fixedParams, ...best.params } : undefined;
+    if (init.initialParams) {
+      const key = (p: Params) => JSON.stringify(Object.keys(init.initialParams!).map((n) => p[n]));
+      const trial = init.trials.find((t) => key(t.params) === key(init.initialParams!));
+      const value = trial && trial.state !== 'failed' ? trial.value : NaN;
+      this.initial = { trial, params: init.initialParams, value };
+      // A disqualified or failed start is improved on by any qualified best: measure from its value all the same.
+      this.improvement = Number.isFinite(value) && Number.isFinite(this.bestValue)
+        ? Math.max(0, init.direction === 'maximize' ? this.bestValue - value : value - this.bestValue)
+        : NaN;
+    } else {
+      this.initial = undefined;
+      this.improvement = NaN;
+    }
+  }
+
+  get disqualifiedTrials(): number {
+    return this.trials.filter((t) => t.state === 'disqualified').length;
+  }
+
+  /** The best parameters backtested again on the study's bars and settings (what analyzeResults(optimizeResult) reads). */
+  bestResult(): BacktestResult | undefined {
+    if (!this.bestTrial) return undefined;
+    if (!this.rerun) throw new StratlabError('BAD_ARGUMENT', 'OptimizeResult.bestResult(): this result was not made by optimize() and cannot run again');
+    return this.rerun(this.bestTrial.params);
   }
 
   get failedTrials(): number {
     return this.trials.filter((t) => t.state === 'failed').length;
   }
 
-  /** Trials ranked best first (failed and non-finite last). */
+  /** Trials ranked best first: qualified ones by value, then disqualified ones by value, then failed and non-finite. */
   ranked(): OptimizeTrial[] {
-    const key = (t: OptimizeTrial) => (Number.isFinite(t.value) ? (this.direction === 'maximize' ? -t.value : t.value) : Infinity);
-    return this.trials.slice().sort((a, b) => key(a) - key(b) || a.number - b.number);
+    const tier = (t: OptimizeTrial) => (t.state === 'complete' && Number.isFinite(t.value) ? 0 : t.state === 'disqualified' && Number.isFinite(t.value) ? 1 : 2);
+    const key = (t: OptimizeTrial) => (tier(t) < 2 ? (this.direction === 'maximize' ? -t.value : t.value) : 0);
+    return this.trials.slice().sort((a, b) => tier(a) - tier(b) || key(a) - key(b) || a.number - b.number);
   }
 
   summary(): [string, string][] {
-    const failed = this.failedTrials;
+    const failed = this.failedTrials, dq = this.disqualifiedTrials;
     const firstError = this.trials.find((t) => t.error)?.error;
+    const rules = this.rules ? Object.entries(this.rules).map(([k, v]) => `${k} ${v}`).join(', ') : '';
     return [
       ['Strategy', `${this.strategy} on ${this.symbol}`],
       ['Objective', `${this.direction} ${this.metric} (${this.sampler})`],
-      ['Trials', `${this.trials.length} (${failed} failed${this.resumedTrials ? `, ${this.resumedTrials} resumed from storage` : ''})`],
-      ['Best value', Number.isFinite(this.bestValue) ? String(round(this.bestValue)) : 'none (every trial failed)'],
+      ['Trials', `${this.trials.length} (${failed} failed${this.rules ? `, ${dq} disqualified` : ''}${this.resumedTrials ? `, ${this.resumedTrials} resumed from storage` : ''})`],
+      ...(this.rules ? [['Rules', `${rules || 'the seed\'s'}${rules ? ' over the seed\'s defaults' : ''}`] as [string, string]] : []),
+      ['Best value', Number.isFinite(this.bestValue) ? String(round(this.bestValue)) : `none (every trial ${dq ? 'failed or was disqualified' : 'failed'})`],
       ['Best parameters', this.bestParams ? JSON.stringify(this.bestParams) : '—'],
       ['Elapsed', `${(this.elapsedMs / 1000).toFixed(1)} s${this.timedOut ? ' (stopped by the timeout)' : ''}`],
+      ...(this.initial ? [['Initial parameters', `${JSON.stringify(this.initial.params)}: ${Number.isFinite(this.initial.value) ? round(this.initial.value) : this.initial.trial?.state ?? 'not run'}${this.initial.trial?.state === 'disqualified' ? ' (disqualified)' : ''}; improvement ${Number.isFinite(this.improvement) ? round(this.improvement) : 'n/a'}`] as [string, string]] : []),
       ...(failed && firstError ? [['First error', firstError] as [string, string]] : []),
     ];
   }
 
   /** The top `n` trials as rows: number, value, then each parameter. */
   topRows(n = 10): Row[] {
-    return this.ranked().slice(0, n).map((t) => ({ trial: t.number, value: Number.isFinite(t.value) ? round(t.value) : t.state, ...t.params }));
+    return this.ranked().slice(0, n).map((t) => ({
+      trial: t.number, value: Number.isFinite(t.value) ? round(t.value) : t.state,
+      ...(this.rules ? { disqualified: t.disqualified?.join(', ') ?? '' } : {}), ...t.params,
+    }));
   }
 
   toString(): string {
@@ -159,8 +220,10 @@ export class OptimizeResult {
     return {
       strategy: this.strategy, symbol: this.symbol, metric: this.metric, direction: this.direction, sampler: this.sampler,
       bestParams: this.bestParams ?? null, bestValue: num(this.bestValue), elapsedMs: this.elapsedMs, timedOut: this.timedOut,
-      resumedTrials: this.resumedTrials, warnings: this.warnings,
-      trials: this.trials.map((t) => ({ number: t.number, params: t.params, value: num(t.value), state: t.state, error: t.error, elapsedMs: t.elapsedMs })),
+      resumedTrials: this.resumedTrials, warnings: this.warnings, rules: this.rules ?? null,
+      initial: this.initial ? { params: this.initial.params, value: num(this.initial.value), trial: this.initial.trial?.number ?? null, state: this.initial.trial?.state ?? null } : null,
+      improvement: num(this.improvement),
+      trials: this.trials.map((t) => ({ number: t.number, params: t.params, value: num(t.value), state: t.state, error: t.error, disqualified: t.disqualified, elapsedMs: t.elapsedMs })),
       convergence: Array.from(this.convergence, num),
     };
   }

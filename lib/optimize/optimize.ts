@@ -16,11 +16,20 @@
  * but also counts as the worst, and is never best. nJobs > 1 asks nJobs candidates at once
  * (TPE treats the ones still running as the worst: Optuna's constant liar) and hands the batch to the
  * Evaluator (evaluator.ts). The timeout is checked between batches: a running batch finishes.
+ *
+ * With `rules` (a sweep's disqualification rules, e.g. a config's { minTrades: 10 }, over the seed's
+ * defaults as in a sweep) a trial whose backtest breaks a rule is recorded as 'disqualified', with the
+ * rules it broke; it counts as the worst for the sampler and is never best. Without `rules` none apply.
+ *
+ * `initialResult` (seed 001's result chaining: backtest → optimize → analyzeResults) runs that result's
+ * parameters as the first trial, on these bars and settings, and the result reports `initial` and
+ * `improvement`: how much better the best trial is than those parameters.
  */
 import { isBars, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { nearest } from '../data/options';
-import { checkEngineOptions, checkParameterNames, Engine, strategyName, type EngineOptions, type StrategyClass } from '../engine';
+import { BacktestResult, checkEngineOptions, engine, checkParameterNames, Engine, strategyName, type EngineOptions, type StrategyClass } from '../engine';
+import { DISQUALIFICATION_RULES, disqualify, type DisqualificationRules } from '../sweep/score';
 import { strategyByName } from '../strategies/registry';
 import { defaultEvaluator, isMetricKey, type EvaluatorFactory, type MetricFn, type MetricKey } from './evaluator';
 import { OptimizeResult, type OptimizeProgress, type OptimizeTrial } from './optimize-result';
@@ -58,6 +67,10 @@ export interface OptimizeOptions {
   storage?: string;
   /** Who runs the backtests (default: in this process). */
   evaluator?: EvaluatorFactory;
+  /** Disqualification rules, over the seed's defaults as in a sweep ({} = the seed's); none apply when left out. */
+  rules?: Partial<DisqualificationRules>;
+  /** A result to start from: its parameters are the first trial, and the result reports the improvement over them. */
+  initialResult?: BacktestResult;
 }
 
 export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
@@ -90,6 +103,23 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   // Checked once up front, or every trial would fail with the same error.
   checkParameterNames(S, [...study.space.names, ...Object.keys(fixedParams)]);
   const metricName = typeof metric === 'function' ? metric.name || 'custom' : metric;
+  const rules = opts.rules;
+  if (rules !== undefined) {
+    if (rules === null || typeof rules !== 'object' || Array.isArray(rules)) throw bad('optimize: rules: expected disqualification rules such as { minTrades: 10 }', 'rules');
+    const names = Object.keys(DISQUALIFICATION_RULES);
+    for (const [k, v] of Object.entries(rules)) {
+      const near = nearest(k, names);
+      if (!names.includes(k)) throw bad(`optimize: rules: unknown rule '${k}'.` + (near ? ` Did you mean '${near}'?` : ''), `rules.${k}`, `rules are: ${names.join(', ')}`);
+      if (typeof v !== 'number' || !(v >= 0)) throw bad(`optimize: rules.${k}: expected a number ≥ 0, got ${JSON.stringify(v)}`, `rules.${k}`);
+    }
+  }
+  const initialParams = initialParamsOf(opts.initialResult, name, study.space.names);
+  // A trial's state from its outcome: an error fails it, a broken rule disqualifies it.
+  const judge = (o: { error?: string; metrics?: OptimizeTrial['metrics'] }): Pick<OptimizeTrial, 'state' | 'disqualified'> => {
+    if (o.error !== undefined) return { state: 'failed' };
+    const broken = rules && o.metrics ? disqualify(o.metrics, rules) : [];
+    return broken.length ? { state: 'disqualified', disqualified: broken } : { state: 'complete' };
+  };
 
   // Resume: stored trials go back into the study first, so it suggests what it would have.
   const trials: OptimizeTrial[] = [];
@@ -100,8 +130,11 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     warnings.push(...loaded.warnings);
     for (const t of loaded.trials) {
       study.space.check(t.params, `storage trial ${t.number}`);
-      study.tell(t.params, t.state === 'complete' ? t.value : NaN);
-      trials.push({ ...t, number: trials.length });
+      // Judged again under this run's rules: the stored metrics say what the rules need.
+      const { disqualified: _stored, ...rest } = t;
+      const verdict = t.state === 'failed' ? { state: 'failed' as const } : judge({ metrics: t.metrics });
+      study.tell(t.params, verdict.state === 'complete' ? t.value : NaN);
+      trials.push({ ...rest, ...verdict, number: trials.length });
     }
   }
   const resumedTrials = trials.length;
@@ -117,6 +150,8 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
         break;
       }
       const batch: Params[] = [];
+      const key = (p: Params) => JSON.stringify(study.space.names.map((n) => p[n]));
+      if (initialParams && !trials.some((t) => key(t.params) === key(initialParams))) batch.push(study.enqueue(initialParams, 'initialResult.params'));
       while (batch.length < Math.min(nJobs, nTrials - trials.length) && !study.exhausted) batch.push(study.ask());
       const outcomes = await evaluator.evaluate(batch.map((p, i) => ({ number: trials.length + i, params: { ...fixedParams, ...p } })));
       if (!Array.isArray(outcomes) || outcomes.length !== batch.length) {
@@ -124,12 +159,14 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
       }
       batch.forEach((params, i) => {
         const o = outcomes[i];
-        const failed = o.error !== undefined;
+        const verdict = judge(o);
+        const failed = verdict.state === 'failed';
         const trial: OptimizeTrial = {
-          number: trials.length, params, value: failed ? NaN : o.value, state: failed ? 'failed' : 'complete',
+          number: trials.length, params, value: failed ? NaN : o.value, ...verdict,
           ...(failed ? { error: o.error } : {}), elapsedMs: o.elapsedMs, ...(o.metrics ? { metrics: o.metrics } : {}),
         };
-        study.tell(params, trial.value);
+        // A disqualified trial keeps its value for the record but is the worst to the sampler.
+        study.tell(params, verdict.state === 'complete' ? trial.value : NaN);
         trials.push(trial);
         if (opts.storage) appendTrial(opts.storage, trial);
       });
@@ -152,7 +189,22 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     resumedTrials,
     warnings,
     study,
+    rules,
+    initialParams,
+    rerun: (params) => (base ?? engine(opts.bars!).configure(settings)).strategy(S, { ...fixedParams, ...params }).run(),
   });
+}
+
+/** The search-space part of an initial result's parameters; the result must be a backtest of the same strategy. */
+function initialParamsOf(result: BacktestResult | undefined, strategy: string, names: readonly string[]): Params | undefined {
+  if (result === undefined) return undefined;
+  if (!(result instanceof BacktestResult)) throw bad('optimize: initialResult: expected a BacktestResult (what engine(bars)…run() returns)', 'initialResult');
+  if (result.strategy !== strategy) {
+    throw bad(`optimize: initialResult is a backtest of ${result.strategy}, this study optimizes ${strategy}`, 'initialResult', 'chain a result of the strategy being optimized');
+  }
+  const out: Params = {};
+  for (const n of names) out[n] = result.params[n] as Params[string];
+  return out;
 }
 
 export function resolveStrategy(strategy: StrategyClass | string): StrategyClass {

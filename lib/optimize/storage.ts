@@ -11,7 +11,8 @@ import { StratlabError } from '../core/errors';
 import type { BacktestMetrics } from '../engine';
 import type { Params } from './space';
 
-export type TrialState = 'complete' | 'failed';
+/** 'disqualified': the backtest ran, but broke a disqualification rule (never best). */
+export type TrialState = 'complete' | 'failed' | 'disqualified';
 
 export interface StoredTrial {
   number: number;
@@ -19,6 +20,8 @@ export interface StoredTrial {
   value: number;
   state: TrialState;
   error?: string;
+  /** The disqualification rules a 'disqualified' trial broke. */
+  disqualified?: string[];
   elapsedMs: number;
   metrics?: BacktestMetrics;
 }
@@ -89,7 +92,7 @@ export function openStudyFile(file: string, header: StudyHeader): LoadedStudy {
       number: Number(rec.number),
       params: rec.params as Params,
       value: Number(rec.value),
-      state: rec.state === 'complete' ? 'complete' : 'failed',
+      state: rec.state === 'complete' || rec.state === 'disqualified' ? rec.state : 'failed',
       error: typeof rec.error === 'string' ? rec.error : undefined,
       elapsedMs: Number(rec.elapsedMs) || 0,
       metrics: rec.metrics ? (numbersBack(rec.metrics as Record<string, unknown>) as unknown as BacktestMetrics) : undefined,

@@ -119,6 +119,19 @@ export class Study {
   }
 
   /**
+   * Puts `params` in as the next trial (Optuna's enqueue_trial), e.g. a known result's parameters as
+   * a baseline: checked against the space, then run and told like an asked trial.
+   */
+  enqueue(params: Params, where = 'enqueued trial'): Params {
+    this.space.check(params, where);
+    const p: Params = {};
+    for (const name of this.space.names) p[name] = params[name];
+    this.pending.push(p);
+    this.visited.add(this.key(p));
+    return p;
+  }
+
+  /**
    * Record a trial's value. `params` is usually what ask() returned; parameters that were never asked
    * (trials replayed from storage, or enqueued by hand) are accepted and learned from too.
    */

@@ -11,9 +11,15 @@
  * [start, start + inSampleDays), out-of-sample the next outSampleDays, start moving by stepDays. Each
  * optimization sees the in-sample bars only; window k's study is seeded seed + k.
  *
- * The out-of-sample backtest starts cold on the out-of-sample bars: flat, with its indicators warming
- * up there, so a strategy with a long look-back (a 200-bar SMA on a 125-bar period) may not trade at all.
- * Prefer out-of-sample periods several times the longest look-back.
+ * The out-of-sample backtest starts flat but warm (`warmup: 'auto'`, the default): its indicators see
+ * every bar before the period (engine.between(from, to, { warmup })), while trades and metrics stay
+ * inside it — a 200-bar SMA trades from the first day of a 125-bar period instead of never.
+ * `warmup: 0` restores cold starts; a number of bars limits the history. (The in-sample search runs on
+ * the in-sample bars alone, as optimize() does.)
+ *
+ * Each window reports its parameters, in/out-of-sample metrics and equity curves (`inSample.equity`,
+ * `outSample.equity`), the out-of-sample BacktestResult (`outSampleResult`, e.g. for analyzeResults),
+ * and the stitched out-of-sample curve is `stitchedEquity`.
  *
  * Stitched equity chains the out-of-sample runs multiplicatively from the starting cash. When
  * stepDays < outSampleDays the out-of-sample periods overlap, so each window contributes only its
@@ -28,7 +34,7 @@ import { viewRows, type Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { rollingWindows } from '../data/windows';
 import { formatTime } from '../data/timestamps';
-import { engine, ENGINE_DEFAULTS, Engine, strategyName, type BacktestMetrics, type EngineOptions } from '../engine';
+import { engine, ENGINE_DEFAULTS, Engine, strategyName, type BacktestMetrics, type BacktestResult, type EngineOptions, type Warmup } from '../engine';
 import { studentTCdf } from '../metrics/distribution';
 import { lineFigure } from '../viz/charts';
 import { displayFigure, displayHtml } from '../viz/display';
@@ -45,6 +51,8 @@ export interface WalkForwardOptions extends Omit<OptimizeOptions, 'bars' | 'nTri
   inSampleDays?: number;
   outSampleDays?: number;
   stepDays?: number;
+  /** History the out-of-sample runs' indicators see: 'auto' (default: every earlier bar), a number of bars, or 0 (cold). */
+  warmup?: Warmup;
   onProgress?: (p: WalkForwardProgress) => void;
 }
 
@@ -64,6 +72,8 @@ export interface PeriodResult {
   to: number;
   bars: number;
   metrics: BacktestMetrics;
+  /** The period's equity curve (epoch ms, equity after each bar), from the starting cash. */
+  equity: { time: Float64Array; equity: Float64Array };
 }
 
 export interface WalkForwardWindow {
@@ -75,7 +85,9 @@ export interface WalkForwardWindow {
   /** The optimized metric's best in-sample value. */
   inSampleValue: number;
   /** Out-of-sample minus in-sample: annualised return (percentage points; annualised so periods of different lengths compare) and Sharpe. Negative: worse out of sample. */
-  degradation: { returnPct: number; sharpe: number };
+  degradation: { annualisedReturn: number; sharpe: number };
+  /** The out-of-sample backtest itself (trades, orders, equity): what analyzeResults reads. */
+  outSampleResult: BacktestResult;
   /** The part of the out-of-sample run this window contributes to the stitched equity, and its return in %. */
   counted: { from: number; to: number; returnPct: number };
 }
@@ -113,6 +125,8 @@ export class WalkForwardResult {
     readonly stitchedEquity: { time: Float64Array; equity: Float64Array },
     readonly significance: Significance,
     readonly elapsedMs: number,
+    /** The out-of-sample runs' warm-up ('auto', bars, or 0: cold). */
+    readonly warmup: Warmup = 'auto',
   ) {}
 
   rows(): Row[] {
@@ -136,6 +150,7 @@ export class WalkForwardResult {
     return [
       ['Strategy', `${this.strategy} on ${this.symbol}, optimizing ${this.metric}`],
       ['Windows', `${s.windows}${this.skipped.length ? ` (${this.skipped.length} skipped)` : ''}`],
+      ['Out-of-sample warm-up', this.warmup === 'auto' ? 'every earlier bar (indicators warm, trades inside the window)' : this.warmup === 0 ? 'none (cold starts)' : `${this.warmup} bars`],
       ['Mean Sharpe in / out of sample', `${f(s.meanInSampleSharpe)} / ${f(s.meanOutSampleSharpe)}`],
       ['Walk-forward efficiency', f(s.efficiency)],
       ['Positive OOS windows', `${f(s.positiveShare * 100, 0)} %`],
@@ -186,6 +201,10 @@ export async function walkForwardOptimize(opts: WalkForwardOptions): Promise<Wal
   const seed = opts.seed ?? 1;
   const settings = opts.settings ?? {};
   const cash = settings.cash ?? ENGINE_DEFAULTS.cash;
+  const warmup = opts.warmup ?? 'auto';
+  if (!(warmup === 'auto' || (Number.isInteger(warmup) && warmup >= 0))) {
+    throw new StratlabError('BAD_ARGUMENT', `walkForwardOptimize: warmup: expected 'auto' or a whole number of bars ≥ 0, got ${JSON.stringify(warmup)}`, { location: { field: 'warmup' } });
+  }
   const spans = rollingWindows(bars.time, { train: inSampleDays, test: outSampleDays, step: stepDays, unit: 'days' });
 
   const windows: WalkForwardWindow[] = [];
@@ -198,7 +217,7 @@ export async function walkForwardOptimize(opts: WalkForwardOptions): Promise<Wal
       continue;
     }
     const isBars = viewRows(bars, span.trainFrom, span.trainTo);
-    const oosBars = viewRows(bars, span.testFrom, span.testTo);
+    const oosFrom = bars.time[span.testFrom], oosTo = bars.time[span.testTo - 1];
     const opt = await optimize({
       ...opts, strategy: S, bars: isBars, nTrials, seed: seed + span.index, settings,
       onProgress: opts.onProgress
@@ -207,22 +226,31 @@ export async function walkForwardOptimize(opts: WalkForwardOptions): Promise<Wal
     });
     metricName = opt.metric;
     if (!opt.bestParams || !opt.bestTrial) {
-      skipped.push({ index: span.index, reason: `every in-sample trial failed: ${opt.trials.find((t) => t.error)?.error ?? 'no value'}` });
+      const dq = opt.trials.find((t) => t.state === 'disqualified');
+      skipped.push({
+        index: span.index,
+        reason: opt.trials.some((t) => t.state === 'complete') ? 'no in-sample trial had a finite value'
+          : dq ? `every in-sample trial failed or was disqualified (e.g. ${JSON.stringify(dq.params)}: ${dq.disqualified!.join(', ')})`
+          : `every in-sample trial failed: ${opt.trials.find((t) => t.error)?.error ?? 'no value'}`,
+      });
       continue;
     }
-    const isMetrics = opt.bestTrial.metrics ?? engine(isBars).configure(settings).strategy(S, opt.bestParams).run().metrics();
-    const oos = engine(oosBars).configure(settings).strategy(S, opt.bestParams).run();
+    const is = engine(isBars).configure(settings).strategy(S, opt.bestParams).run();
+    const isMetrics = opt.bestTrial.metrics ?? is.metrics();
+    // Warm: the indicators see the bars before the period (the in-sample ones and earlier); trades stay inside it.
+    const oos = engine(bars).configure(settings).strategy(S, opt.bestParams).between(oosFrom, oosTo, { warmup }).run();
     const oosMetrics = oos.metrics();
     windows.push({
       index: span.index,
-      inSample: { from: isBars.time[0], to: isBars.time[isBars.time.length - 1], bars: isBars.time.length, metrics: isMetrics },
-      outSample: { from: oosBars.time[0], to: oosBars.time[oosBars.time.length - 1], bars: oosBars.time.length, metrics: oosMetrics },
+      inSample: { from: isBars.time[0], to: isBars.time[isBars.time.length - 1], bars: isBars.time.length, metrics: isMetrics, equity: { time: is.time, equity: is.equity } },
+      outSample: { from: oos.start, to: oos.end, bars: oos.barCount, metrics: oosMetrics, equity: { time: oos.time, equity: oos.equity } },
       params: opt.bestParams,
       inSampleValue: opt.bestValue,
-      degradation: { returnPct: oosMetrics.annualisedReturn - isMetrics.annualisedReturn, sharpe: oosMetrics.sharpe - isMetrics.sharpe },
+      degradation: { annualisedReturn: oosMetrics.annualisedReturn - isMetrics.annualisedReturn, sharpe: oosMetrics.sharpe - isMetrics.sharpe },
+      outSampleResult: oos,
       counted: { from: NaN, to: NaN, returnPct: NaN },
     });
-    oosRuns.push({ equity: oos.equity, time: oosBars.time, testStart: span.testStart });
+    oosRuns.push({ equity: oos.equity, time: oos.time, testStart: span.testStart });
   }
   if (windows.length === 0) {
     throw new StratlabError('BAD_ARGUMENT', `walkForwardOptimize: no window could be evaluated (${skipped.length} skipped: ${skipped[0]?.reason ?? 'none'})`, {
@@ -242,7 +270,7 @@ export async function walkForwardOptimize(opts: WalkForwardOptions): Promise<Wal
     positiveShare: counted.filter((r) => r > 0).length / counted.length,
     stitchedReturnPct: (stitchedEquity.equity[stitchedEquity.equity.length - 1] / cash - 1) * 100,
   };
-  return new WalkForwardResult(strategyName(S), bars.symbol, metricName, windows, skipped, summary, stitchedEquity, tTest(counted), performance.now() - t0);
+  return new WalkForwardResult(strategyName(S), bars.symbol, metricName, windows, skipped, summary, stitchedEquity, tTest(counted), performance.now() - t0, warmup);
 }
 
 /**

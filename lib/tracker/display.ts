@@ -5,6 +5,7 @@
  */
 import { displayHtml } from '../viz/display';
 import { htmlTable, textTable, type Row } from '../viz/table';
+import { costCell } from './cost-model';
 import type { ExperimentRow } from './rows';
 
 export interface Displayable {
@@ -51,6 +52,8 @@ export function displayRow(r: ExperimentRow & { reason?: string }): Row {
     trades: m?.totalTrades,
     'win rate': round(m?.winRate, 3),
     PF: round(m?.profitFactor, 3),
+    // Every table says which cost model each row ran under (spread, fill): rows of different ones do not compare.
+    costs: costCell(r),
     validation: r.validationStatus,
     state: r.status === 'failed' ? 'failed' : r.disqualified.length ? `dq: ${r.disqualified.join(', ')}` : 'ok',
   };

@@ -7,3 +7,4 @@ export type { ExperimentRow, ValidationStatus } from './rows';
 export type { ExperimentRows, Displayable } from './display';
 export type { SummaryOptions } from './summary';
 export { SCHEMA_VERSION } from './schema';
+export { LIVE_COST_MODEL, costModelLabel, resolveCostModel, type CostModel, type CostModelOption } from './cost-model';

@@ -16,12 +16,15 @@ import { timeframeMs } from '../core/timeframe';
 import { DISQUALIFICATION_RULES } from '../sweep/score';
 import { paramsText } from './display';
 import { SELECT_COLUMNS, rowFromSql, type ExperimentRow, type SqlRow } from './rows';
+import { costModelLabel, resolveCostModel, type CostModel, type CostModelOption } from './cost-model';
 
 export interface SummaryOptions {
   /** Strategies that exist (the built-ins, a plugin list): any never run are listed as untested. */
   strategies?: readonly string[];
   /** Fewest trades for a top-strategy line (default: DISQUALIFICATION_RULES.minTrades, 30). */
   minTrades?: number;
+  /** The cost model TOP STRATEGIES ranks in: 'live' (default), { spread, executionDelay }, or 'all' (each line labelled). */
+  costModel?: CostModelOption;
 }
 
 interface Source {
@@ -75,14 +78,19 @@ export function buildSummary(src: Source, maxResults: number, opts: SummaryOptio
     throw new StratlabError('BAD_ARGUMENT', 'getSummaryForLLM: strategies must be an array of strategy names');
   }
   const minTrades = opts.minTrades ?? DISQUALIFICATION_RULES.minTrades;
-  const scan = scanTable(src, minTrades);
+  const costOption = opts.costModel ?? 'live';
+  if (costOption !== 'live' && costOption !== 'all' && !(costOption && typeof costOption === 'object' && costOption.spread >= 0)) {
+    throw new StratlabError('BAD_ARGUMENT', `getSummaryForLLM: costModel: expected 'live', 'all' or { spread, executionDelay }, got ${JSON.stringify(costOption)}`, { location: { field: 'costModel' } });
+  }
+  const model = resolveCostModel(costOption);
+  const scan = scanTable(src, minTrades, model);
   const file = src.path === ':memory:' ? 'the in-memory database' : path.basename(src.path);
   if (scan.total.n === 0) {
     const line = `No experiments recorded yet in ${file}.`;
     return known.length ? `${line}\nUNTESTED: every strategy: ${[...new Set(known)].join(', ')}.` : line;
   }
   return [
-    ...topSection(src, scan, maxResults, minTrades), '',
+    ...topSection(src, scan, maxResults, minTrades, model), '',
     ...failureSection(scan, maxResults), '',
     ...untestedSection(scan, maxResults, known), '',
     totalsLine(scan),
@@ -122,8 +130,10 @@ interface Scan {
   tested: Map<string, Map<string, Set<string>>>;
   symbols: Set<string>;
   timeframes: Set<string>;
-  /** Best qualifying run per strategy/symbol/timeframe, per validation status. */
+  /** Best qualifying run per strategy/symbol/timeframe (and cost model, when mixing), per validation status. */
   best: Map<string, Map<string, Best>>;
+  /** Qualifying runs left out of the ranking because they ran under another cost model, by its label. */
+  otherModels: Map<string, number>;
 }
 
 const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
@@ -131,8 +141,9 @@ const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1)
 const FAILED = 1, DISQUALIFIED = 2, VALIDATION = 12, PASSED = 4, MARGINAL = 8, REJECTED = 12;
 const TIERS: Record<number, string> = { 0: 'pending', [PASSED]: 'passed', [MARGINAL]: 'marginal' };
 
-function scanTable(src: Source, minTrades: number): Scan {
+function scanTable(src: Source, minTrades: number, model: CostModel | null): Scan {
   const scan: Scan = {
+    otherModels: new Map(),
     total: { n: 0, errors: 0, disqualified: 0, passed: 0, marginal: 0, rejected: 0 },
     experiments: new Set(), groups: new Map(), tested: new Map(), symbols: new Set(), timeframes: new Set(),
     best: new Map([['passed', new Map()], ['marginal', new Map()], ['pending', new Map()]]),
@@ -145,14 +156,15 @@ function scanTable(src: Source, minTrades: number): Scan {
        (status = 'failed') | ((disqualified <> '[]') << 1) |
          (CASE validation_status WHEN 'passed' THEN ${PASSED} WHEN 'marginal' THEN ${MARGINAL} WHEN 'rejected' THEN ${REJECTED} ELSE 0 END),
        CASE WHEN disqualified <> '[]' THEN disqualified END, return_pct, total_trades, score,
-       CASE WHEN validation_status = 'rejected' THEN validation_details END, CASE WHEN status = 'failed' THEN substr(error, 1, 60) END
+       CASE WHEN validation_status = 'rejected' THEN validation_details END, CASE WHEN status = 'failed' THEN substr(error, 1, 60) END,
+       spread, execution_delay
      FROM experiments`,
   );
   const t = scan.total;
   const seen = new Map<string, { group: Group; timeframe: string }>();
   for (const row of stmt.raw(true).iterate() as IterableIterator<unknown[]>) {
-    const [id, combo, flags, dq, ret, trades, score, details, error] = row as [
-      number, string, number, string | null, number | null, number | null, number | null, string | null, string | null,
+    const [id, combo, flags, dq, ret, trades, score, details, error, spread, delay] = row as [
+      number, string, number, string | null, number | null, number | null, number | null, string | null, string | null, number | null, number | null,
     ];
     let c = seen.get(combo);
     if (!c) {
@@ -187,9 +199,16 @@ function scanTable(src: Source, minTrades: number): Scan {
 
     const tier = TIERS[validation];
     if (tier && !failed && clean && trades !== null && trades >= minTrades && score !== null) {
+      // Ranked only within the cost model; mixing keeps the best of each model apart, labelled.
+      const inModel = !model || (spread === model.spread && (delay ?? 0) === model.executionDelay);
+      if (!inModel) {
+        inc(scan.otherModels, costModelLabel({ spread, executionDelay: delay }));
+        continue;
+      }
+      const key = model ? combo : `${combo}\u0000${spread}\u0000${delay ?? 0}`;
       const best = scan.best.get(tier)!;
-      const b = best.get(combo);
-      if (!b) best.set(combo, { id, score, runs: 1 });
+      const b = best.get(key);
+      if (!b) best.set(key, { id, score, runs: 1 });
       else {
         b.runs++;
         if (score > b.score || (score === b.score && id < b.id)) (b.id = id, b.score = score);
@@ -218,7 +237,7 @@ function median(xs: number[]): number {
 }
 
 /** The best qualifying run per strategy/symbol/timeframe: passed, then marginal, then unvalidated. */
-function topSection(src: Source, scan: Scan, maxResults: number, minTrades: number): string[] {
+function topSection(src: Source, scan: Scan, maxResults: number, minTrades: number, model: CostModel | null): string[] {
   const tiers: [status: string, label: string][] = [['passed', 'PASSED'], ['marginal', 'MARGINAL'], ['pending', 'UNVALIDATED']];
   const lines: string[] = [];
   const listed = new Set<string>();
@@ -229,11 +248,19 @@ function topSection(src: Source, scan: Scan, maxResults: number, minTrades: numb
       if (lines.length >= maxResults) break;
       if (listed.has(combo)) continue;
       listed.add(combo);
-      lines.push(`${lines.length + 1}. ${topLine(rowFromSql(get.get(b.id) as SqlRow), label, b.runs)}`);
+      const row = rowFromSql(get.get(b.id) as SqlRow);
+      lines.push(`${lines.length + 1}. ${topLine(row, label, b.runs)}${model ? '' : ` [${costModelLabel(row)}]`}`);
     }
   }
-  const head = `TOP STRATEGIES (best run per strategy/symbol/timeframe with ≥ ${minTrades} trades that passes the disqualification rules; validated first):`;
-  return lines.length ? [head, ...lines] : [`TOP STRATEGIES: none yet (no run with ≥ ${minTrades} trades passes the disqualification rules).`];
+  const scope = model ? `cost model ${costModelLabel(model)}` : 'every cost model, mixed: each line says its own';
+  const head = `TOP STRATEGIES (${scope}; best run per strategy/symbol/timeframe with ≥ ${minTrades} trades that passes the disqualification rules; validated first):`;
+  const out = lines.length ? [head, ...lines] : [`TOP STRATEGIES (${scope}): none yet (no run with ≥ ${minTrades} trades passes the disqualification rules).`];
+  if (scan.otherModels.size) {
+    const others = [...scan.otherModels].sort(([a, x], [b, y]) => y - x || byText(a, b));
+    const total = others.reduce((acc, [, n]) => acc + n, 0);
+    out.push(`Not ranked: ${plural(total, 'qualifying run')} under other cost models (${others.slice(0, MAX_REASONS).map(([k, n]) => `${k}: ${int(n)}`).join('; ')}${others.length > MAX_REASONS ? '; …' : ''}).`);
+  }
+  return out;
 }
 
 function topLine(r: ExperimentRow, label: string, runs: number): string {

@@ -23,6 +23,7 @@ import { ExperimentQuery, type ExperimentFilter } from './query';
 import { INSERT_SQL, SELECT_COLUMNS, VALIDATION_STATUSES, insertValues, rowFromSql, type ExperimentRow, type SqlRow, type ValidationStatus } from './rows';
 import { setUp } from './schema';
 import { buildSummary, type SummaryOptions } from './summary';
+import { resolveCostModel, type CostModelOption } from './cost-model';
 
 /** The database file when none is given: $STRATLAB_DB, else research.db in the working directory. */
 export function defaultTrackerPath(): string {
@@ -50,6 +51,8 @@ export interface TopCandidateOptions {
   symbol?: string;
   /** Rows that failed a disqualification rule are left out unless this is true. */
   includeDisqualified?: boolean;
+  /** Rank within this cost model: 'live' (default: spread 0.0003, delay 0), { spread, executionDelay }, or 'all' (mixed; each row shows its own). */
+  costModel?: CostModelOption;
 }
 
 /** A row that did not work out, and why: 'error: …', 'disqualified: minTrades, maxDrawdown', 'rejected: …'. */
@@ -84,6 +87,14 @@ const validationUpdateSchema = z
   })
   .strict();
 
+export const costModelSchema = z
+  .union([
+    z.literal('live'),
+    z.literal('all'),
+    z.object({ spread: z.number().min(0), executionDelay: z.union([z.literal(0), z.literal(1)]).optional() }).strict(),
+  ])
+  .optional();
+
 const topOptionsSchema = z
   .object({
     minTrades: z.number().min(0).default(DISQUALIFICATION_RULES.minTrades),
@@ -92,6 +103,7 @@ const topOptionsSchema = z
     strategy: z.string().optional(),
     symbol: z.string().optional(),
     includeDisqualified: z.boolean().default(false),
+    costModel: costModelSchema,
   })
   .strict();
 
@@ -216,7 +228,8 @@ export class ExperimentTracker implements ExperimentStore {
 
   /**
    * The best n rows by score (status ok), with at least minTrades trades, passing the
-   * disqualification rules, and validated ('passed') unless told otherwise.
+   * disqualification rules, and validated ('passed') unless told otherwise — within one cost model,
+   * the live-matched one unless `costModel` names another or 'all' (see cost-model.ts).
    */
   getTopCandidates(n = 10, opts: TopCandidateOptions = {}): ExperimentRows {
     const o = parseOptions(topOptionsSchema, opts, 'getTopCandidates options');
@@ -230,6 +243,9 @@ export class ExperimentTracker implements ExperimentStore {
     // 'any' as the four statuses: an IN over the (validation_status, score) index stops after n rows; no filter would scan the table.
     filter.validationStatus = o.validationStatus === 'any' ? VALIDATION_STATUSES : o.validationStatus;
     if (!o.includeDisqualified) filter.disqualified = false;
+    // One cost model unless mixing is asked for: a zero-spread run must not outrank the honest one.
+    const model = resolveCostModel(o.costModel);
+    if (model) (filter.spread = model.spread, filter.executionDelay = model.executionDelay);
     return this.experiments().where(filter).orderBy('score', 'desc').limit(n).all();
   }
 

@@ -31,8 +31,40 @@ export interface HoldoutResult {
   testPeriod: string;
   trainBars: number;
   testBars: number;
-  /** Train minus test: return in percentage points (the seed's degradation) and annualised Sharpe. */
-  degradation: { returnPct: number; sharpe: number };
+  /**
+   * Train minus test, in per-period measures only, so a 7-year training run and a 14-month test run
+   * compare (their total returns would not): positive is worse out of sample, except trades per year,
+   * where positive means it traded less often. See HoldoutDegradation.
+   */
+  degradation: HoldoutDegradation;
+}
+
+/** Train minus test of measures that do not grow with the length of a period. */
+export interface HoldoutDegradation {
+  /** What the numbers are, for reports: the four measures and their units. */
+  measures: string;
+  /** Annualised return, in percentage points. */
+  annualisedReturn: number;
+  /** Annualised Sharpe ratio. */
+  sharpe: number;
+  /** Max drawdown depth in percentage points (test deeper than train: positive). */
+  maxDrawdown: number;
+  /** Trades per year. */
+  tradesPerYear: number;
+}
+
+export const DEGRADATION_MEASURES = 'train − test: annualised return (pp), Sharpe, max drawdown (pp, positive = deeper in test), trades per year';
+
+/** Train minus test of the per-period measures (see HoldoutResult.degradation). */
+export function degradation(train: BacktestMetrics, test: BacktestMetrics): HoldoutDegradation {
+  return {
+    measures: DEGRADATION_MEASURES,
+    annualisedReturn: train.annualisedReturn - test.annualisedReturn,
+    sharpe: train.sharpe - test.sharpe,
+    // maxDrawdown is ≤ 0: train − test is positive when the test's drawdown is deeper.
+    maxDrawdown: train.maxDrawdown - test.maxDrawdown,
+    tradesPerYear: train.tradesPerYear - test.tradesPerYear,
+  };
 }
 
 export const DEFAULT_TEST_FRACTION = 0.3;
@@ -51,7 +83,7 @@ export function holdout(opts: HoldoutOptions): HoldoutResult {
     testPeriod: test.label,
     trainBars: trainRes.barCount,
     testBars: testRes.barCount,
-    degradation: { returnPct: trainRes.returnPct - testRes.returnPct, sharpe: trainRes.sharpe - testRes.sharpe },
+    degradation: degradation(trainRes, testRes),
   };
 }
 

@@ -3,7 +3,7 @@
  * (seed Phase 2), the overfitting statistics (./stats), and the pipeline that runs them in order and
  * writes the verdict to the experiments table.
  */
-export { holdout, holdoutPeriods, DEFAULT_TEST_FRACTION, type HoldoutOptions, type HoldoutResult } from './holdout';
+export { holdout, holdoutPeriods, degradation, DEFAULT_TEST_FRACTION, DEGRADATION_MEASURES, type HoldoutOptions, type HoldoutResult, type HoldoutDegradation } from './holdout';
 export { walkForward, WALK_FORWARD_DEFAULTS, type WalkForwardCheckOptions, type WalkForwardSpec, type WalkForwardCheck, type WalkForwardCheckWindow } from './walk-forward';
 export { multiAsset, relatedSymbols, RELATED_SYMBOLS, DEFAULT_MULTI_ASSET_THRESHOLD, type MultiAssetOptions, type MultiAssetResult } from './multi-asset';
 export {

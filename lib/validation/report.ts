@@ -103,7 +103,7 @@ export class ValidationReport {
     rows.push({
       step: 'holdout',
       outcome: outcome('holdout', this.reasonCode === 'negative_out_of_sample'),
-      detail: h ? `train ${h.trainPeriod} ${pct(h.train.returnPct)} (Sharpe ${f2(h.train.sharpe)}); test ${h.testPeriod} ${pct(h.test.returnPct)} (Sharpe ${f2(h.test.sharpe)}); degradation ${f2(h.degradation.returnPct)} pp` : '',
+      detail: h ? `train ${h.trainPeriod} ${pct(h.train.returnPct)} (Sharpe ${f2(h.train.sharpe)}); test ${h.testPeriod} ${pct(h.test.returnPct)} (Sharpe ${f2(h.test.sharpe)}); degradation (train − test, per year) ann. return ${f2(h.degradation.annualisedReturn)} pp, Sharpe ${f2(h.degradation.sharpe)}, max DD ${f2(h.degradation.maxDrawdown)} pp, trades/yr ${f2(h.degradation.tradesPerYear)}` : '',
     });
     const w = this.walkForward;
     rows.push({
@@ -150,14 +150,17 @@ export class ValidationReport {
   }
 
   /**
-   * The experiments table's validation_details: the seed's four keys (holdout_degradation,
+   * The experiments table's validation_details: the seed's four keys (holdout_degradation — annualised
+   * return, train − test, so periods of different lengths compare —
    * walk_forward_pass_rate, multi_asset_positive_rate, rejection_reason), then the statistics and the
    * per-window table. Steps not reached are null; non-finite numbers become null.
    */
   details(): Record<string, unknown> {
     const h = this.holdout, w = this.walkForward, a = this.multiAsset, d = this.deflatedSharpe, b = this.bootstrapSharpe;
     return clean({
-      holdout_degradation: h?.degradation.returnPct ?? null,
+      // The seed's key, as a per-period measure: annualised return, train − test, in percentage points.
+      holdout_degradation: h?.degradation.annualisedReturn ?? null,
+      holdout_degradation_measures: h?.degradation.measures ?? null,
       walk_forward_pass_rate: w?.passRate ?? null,
       multi_asset_positive_rate: a?.positiveRate ?? null,
       rejection_reason: this.status === 'rejected' ? this.reason : null,
@@ -169,6 +172,8 @@ export class ValidationReport {
       train_return_pct: h?.train.returnPct ?? null,
       test_return_pct: h?.test.returnPct ?? null,
       holdout_sharpe_degradation: h?.degradation.sharpe ?? null,
+      holdout_max_drawdown_degradation: h?.degradation.maxDrawdown ?? null,
+      holdout_trades_per_year_degradation: h?.degradation.tradesPerYear ?? null,
       deflated_sharpe: d?.dsr ?? null,
       psr: d?.psr ?? null,
       expected_max_sharpe: d?.expectedMaxSharpe ?? null,

@@ -4,7 +4,7 @@
  * validated under the costs it will trade with.
  */
 import type { Bars } from '../core/bars';
-import { engine, type BacktestResult, type EngineOptions, type FillMode, type StrategyClass } from '../engine';
+import { engine, type BacktestResult, type EngineOptions, type FillMode, type StrategyClass, type Warmup } from '../engine';
 import { annualisation, type CalendarOption } from '../metrics';
 
 /** Engine settings; 'auto' calendar (default) is inferred once from the whole series, so every period annualises alike. */
@@ -15,8 +15,11 @@ export const VALIDATION_DEFAULTS = Object.freeze({ cash: 10_000, spread: 0.0003,
 
 /** One strategy with its parameters, run on one instrument under one cost model. */
 export interface Runner {
-  /** Runs over the bars from `from` to `to` (epoch ms, both inclusive); the whole series when omitted. */
-  run(from?: number, to?: number): BacktestResult;
+  /**
+   * Runs over the bars from `from` to `to` (epoch ms, both inclusive); the whole series when omitted.
+   * `warmup` lets the indicators see bars before `from` (engine.between); trades and metrics stay inside.
+   */
+  run(from?: number, to?: number, warmup?: Warmup): BacktestResult;
   readonly bars: Bars;
 }
 
@@ -25,7 +28,7 @@ export function runner(bars: Bars, strategy: StrategyClass, params: Record<strin
   const base = engine(bars).strategy(strategy, params).configure({ ...s, calendar: pinnedCalendar(bars, s.calendar ?? 'auto') });
   return {
     bars,
-    run: (from?: number, to?: number) => (from === undefined && to === undefined ? base : base.between(from, to)).run(),
+    run: (from?: number, to?: number, warmup: Warmup = 0) => (from === undefined && to === undefined ? base : base.between(from, to, { warmup })).run(),
   };
 }
 

@@ -3,11 +3,15 @@
  * default train 2 years, test the next year, moving on a year at a time — each train and test period
  * an independent run. A robust strategy makes money in most test periods, not just one.
  * (Re-optimising the parameters on each training period is walk-forward optimisation: lib/optimize.)
+ *
+ * Each run is warm by default (`warmup: 'auto'`): its indicators see every bar before its period, its
+ * trades and metrics stay inside it — so a long look-back trades from the period's first bar instead
+ * of spending it warming up. `warmup: 0` runs each period cold.
  */
 import type { Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { periodLabel, rollingWindows, type TimeWindow, type WindowUnit } from '../data/windows';
-import type { StrategyClass } from '../engine';
+import type { StrategyClass, Warmup } from '../engine';
 import { runner, type ValidationSettings } from './settings';
 
 export interface WalkForwardSpec {
@@ -23,6 +27,8 @@ export interface WalkForwardSpec {
   anchor?: 'calendar' | 'data';
   /** The share of windows with a positive test return needed to pass (default 0.5, the seed's pipeline). */
   minPassRate?: number;
+  /** History each run's indicators see before its period: 'auto' (default: every earlier bar), a number of bars, or 0 (cold). */
+  warmup?: Warmup;
 }
 
 export interface WalkForwardCheckOptions extends WalkForwardSpec {
@@ -78,6 +84,10 @@ export function walkForward(opts: WalkForwardCheckOptions): WalkForwardCheck {
     }
     throw e;
   }
+  const warmup = opts.warmup ?? 'auto';
+  if (!(warmup === 'auto' || (Number.isInteger(warmup) && warmup >= 0))) {
+    throw new StratlabError('BAD_ARGUMENT', `walkForward.warmup: expected 'auto' or a whole number of bars ≥ 0, got ${JSON.stringify(warmup)}`, { location: { field: 'warmup' } });
+  }
   const run = runner(bars, opts.strategy, opts.params ?? {}, opts.settings);
   const windows: WalkForwardCheckWindow[] = [];
   const skipped: WalkForwardCheck['skipped'] = [];
@@ -89,8 +99,8 @@ export function walkForward(opts: WalkForwardCheckOptions): WalkForwardCheck {
       skipped.push({ trainPeriod, testPeriod });
       continue;
     }
-    const tr = run.run(time[w.trainFrom], time[w.trainTo - 1]);
-    const te = run.run(time[w.testFrom], time[w.testTo - 1]);
+    const tr = run.run(time[w.trainFrom], time[w.trainTo - 1], warmup);
+    const te = run.run(time[w.testFrom], time[w.testTo - 1], warmup);
     windows.push({
       index: w.index, trainPeriod, testPeriod,
       trainReturn: tr.returnPct, testReturn: te.returnPct,

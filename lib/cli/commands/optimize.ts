@@ -38,6 +38,7 @@ export const optimizeCommand: CommandSpec = {
     '  --json             the result as JSON: best parameters and value, every trial, the convergence curve (plus runDir)',
     '  -h, --help         this help',
     '',
+    'The config\'s rules (over the seed\'s defaults, as in a sweep) disqualify trials: never best, listed as such.',
     'With optimize.storage set, trials are appended to that file as they finish; rerun to continue to --trials.',
     'Example: stratlab optimize --config configs/sma-cross-goog.yaml --trials 50',
     'Exit codes: 0 done; 1 the data did not load or the search failed; 2 a flag or the config is wrong.',
@@ -60,7 +61,7 @@ export const optimizeCommand: CommandSpec = {
     const res = await runOptimize({
       strategy: config.strategy, bars, paramSpace: o.paramSpace, fixedParams: o.fixedParams, where: config.where?.fn,
       metric: (o.metric ?? 'sharpe') as 'sharpe', direction: o.direction, nTrials: trials ?? o.nTrials, nJobs: jobs ?? o.nJobs,
-      sampler: o.sampler, seed: o.seed, nStartup: o.nStartup, settings: config.settings, storage: o.storage,
+      sampler: o.sampler, seed: o.seed, nStartup: o.nStartup, settings: config.settings, storage: o.storage, rules: config.rules ?? {},
       timeoutMs: o.timeoutSeconds === undefined ? undefined : o.timeoutSeconds * 1000,
       onProgress: tty ? (p) => process.stderr.write(`\roptimize: ${p.done}/${p.total} trials, best ${Number.isFinite(p.best) ? p.best.toPrecision(4) : '—'}\x1b[K`) : undefined,
     });

@@ -10,6 +10,7 @@ import type { EngineOptions } from '../../engine';
 import type { ExperimentRow, ExperimentTracker } from '../../tracker';
 import { validateExperiment, type ValidateExperimentOptions, type ValidationReport } from '../../validation';
 import type { CommandSpec } from '../args';
+import { configCostModel } from './top';
 import { loadConfig, loadConfigData, openExistingTracker, trackerPathFor, type ResearchConfig } from '../config';
 import { choiceFlag, numberFlag, stringFlag, usageError } from '../flags';
 
@@ -64,7 +65,8 @@ export const validate: CommandSpec = {
         if (!row) throw new StratlabError('BAD_ARGUMENT', `--id ${id}: ${dbPath} has no experiment with that id`, { hint: 'ids are in the first column of stratlab top' });
         rows = [row];
       } else {
-        rows = [...tracker.getTopCandidates(n!, { validationStatus: status, experimentId, minTrades: config.rules?.minTrades })];
+        // The config's cost model: the rows its sweep wrote, not others run with other costs.
+        rows = [...tracker.getTopCandidates(n!, { validationStatus: status, experimentId, minTrades: config.rules?.minTrades, costModel: configCostModel(config) })];
         if (rows.length === 0) {
           const what = `${status === 'pending' ? 'not-yet-validated ' : ''}rows${experimentId ? ` of ${experimentId}` : ''} passing the disqualification rules`;
           io.out(values.json ? JSON.stringify({ tracker: dbPath, reports: [] }, null, 2) : `nothing to validate: no ${what} in ${dbPath}${status === 'pending' ? ' (--status any validates again)' : ''}`);

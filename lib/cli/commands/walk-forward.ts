@@ -26,9 +26,13 @@ export const walkForwardCommand: CommandSpec = {
     '                     outSampleDays, stepDays, nTrials, paramSpace } (paramSpace, metric, sampler, seed: else from optimize)',
     '  --symbol S         the symbol of data (default: optimize.symbol, else the first in data)',
     '  --trials N         trials per window (default: walkForward.nTrials, else 50)',
-    '  --json             windows, summary, significance and the stitched out-of-sample equity as JSON',
+    '  --json             windows (parameters, in/out-of-sample metrics and equity curves), summary, significance',
+    '                     and the stitched out-of-sample equity as JSON',
     '  -h, --help         this help',
     '',
+    'The config\'s rules (over the seed\'s defaults, as in a sweep) disqualify in-sample trials; a window whose every',
+    'trial breaks them is skipped, with the reason.',
+    'Out-of-sample runs warm up on the bars before them: indicators see history, trades stay inside the window.',
     'Example: stratlab walk-forward --config configs/sma-cross-goog.yaml',
     'Exit codes: 0 done; 1 the data did not load or no window could be evaluated; 2 a flag or the config is wrong.',
   ],
@@ -51,7 +55,7 @@ export const walkForwardCommand: CommandSpec = {
     const res = await walkForwardOptimize({
       strategy: config.strategy, bars, paramSpace: space, fixedParams: o?.fixedParams, where: config.where?.fn,
       metric: (o?.metric ?? 'sharpe') as 'sharpe', direction: o?.direction, sampler: o?.sampler, seed: o?.seed, nStartup: o?.nStartup,
-      settings: config.settings, nTrials: trials ?? w.nTrials, inSampleDays: w.inSampleDays, outSampleDays: w.outSampleDays, stepDays: w.stepDays,
+      settings: config.settings, rules: config.rules ?? {}, nTrials: trials ?? w.nTrials, inSampleDays: w.inSampleDays, outSampleDays: w.outSampleDays, stepDays: w.stepDays,
       onProgress: tty ? (p) => process.stderr.write(`\rwalk-forward: window ${p.windowsDone + 1}/${p.windows}, trial ${p.trialsDone}/${p.trialsPerWindow}\x1b[K`) : undefined,
     });
     if (tty) process.stderr.write('\n');
@@ -68,6 +72,8 @@ function period(p: PeriodResult) {
   return {
     from: iso(p.from), to: iso(p.to), bars: p.bars,
     returnPct: num(m.returnPct), annualisedReturn: num(m.annualisedReturn), sharpe: num(m.sharpe), maxDrawdown: num(m.maxDrawdown), totalTrades: m.totalTrades,
+    tradesPerYear: num(m.tradesPerYear),
+    equity: Array.from(p.equity.time, (t, i) => ({ time: formatTime(t), equity: p.equity.equity[i] })),
   };
 }
 
@@ -75,7 +81,7 @@ function period(p: PeriodResult) {
 export function walkForwardJson(r: WalkForwardResult): Record<string, unknown> {
   const s = r.summary, g = r.significance;
   return {
-    strategy: r.strategy, symbol: r.symbol, metric: r.metric, elapsedMs: r.elapsedMs,
+    strategy: r.strategy, symbol: r.symbol, metric: r.metric, elapsedMs: r.elapsedMs, warmup: r.warmup,
     summary: {
       windows: s.windows, meanInSampleSharpe: num(s.meanInSampleSharpe), meanOutSampleSharpe: num(s.meanOutSampleSharpe),
       efficiency: num(s.efficiency), positiveShare: num(s.positiveShare), stitchedReturnPct: num(s.stitchedReturnPct),
@@ -84,7 +90,7 @@ export function walkForwardJson(r: WalkForwardResult): Record<string, unknown> {
     windows: r.windows.map((w) => ({
       index: w.index, params: w.params, inSampleValue: num(w.inSampleValue),
       inSample: period(w.inSample), outSample: period(w.outSample),
-      degradation: { returnPct: num(w.degradation.returnPct), sharpe: num(w.degradation.sharpe) },
+      degradation: { annualisedReturn: num(w.degradation.annualisedReturn), sharpe: num(w.degradation.sharpe) },
       counted: { from: iso(w.counted.from), to: iso(w.counted.to), returnPct: num(w.counted.returnPct) },
     })),
     skipped: r.skipped,
