@@ -10,6 +10,7 @@ import { doubleColumns, sqlIdent, sqlString, withConnection } from './duckdb';
 import type { ReadOptions } from './options';
 import type { RawColumns } from './raw';
 import { findRaggedLine, guessDelimiter } from './ragged';
+import { EPOCH_TEXT, surveyFromGroups, ZONED_TEXT, type ZoneSurvey } from './offsets';
 import { epochToMsSql } from './timestamps';
 
 type TableFormat = 'csv' | 'parquet';
@@ -27,6 +28,8 @@ export async function readTable(file: string, fileName: string, format: TableFor
     if (format === 'csv' && described.length === 1) await refuseRagged(file, fileName, described[0].name);
     const columns = resolveColumns(described.map((c) => c.name), opts.columns, fileName, file);
     const typeOf = new Map(described.map((c) => [c.name, c.type]));
+    // Only text can carry offsets: a sniffed TIMESTAMPTZ column was zoned text, a VARCHAR one may be.
+    const timeText = format === 'csv' && /^(TIMESTAMP WITH TIME ZONE|VARCHAR)$/.test(typeOf.get(columns.time) ?? '');
     // A CSV column that mixes naive and zoned datetimes is sniffed as TIMESTAMPTZ, which reads the naive
     // ones as UTC; with a zone given, read it as text so each value is placed in the right zone.
     const timeAsText = format === 'csv' && timeZone !== undefined && typeOf.get(columns.time) === 'TIMESTAMP WITH TIME ZONE';
@@ -59,6 +62,7 @@ export async function readTable(file: string, fileName: string, format: TableFor
       hasVolume: columns.volume !== null,
       columns,
     };
+    if (timeText) raw.zones = await surveyZones(conn, file, fileName, columns.time);
     attachTextLookup(raw, file, format, columns);
     if (format === 'csv') raw.lineOf = (i) => i + 2;
     return raw;
@@ -98,10 +102,6 @@ function selectList(columns: ResolvedColumns, types: Map<string, string>, fileNa
   return list.join(', ');
 }
 
-// A datetime string that ends in a zone: 'Z', 'UTC', '+02:00', '-0500' (after a time of day, so the
-// '-02' of a plain date never counts).
-const ZONED_TEXT = String.raw`\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)$`;
-
 /**
  * SQL turning the time column into epoch ms UTC. Naive datetimes are UTC unless `timeZone` names the
  * zone their wall clock is in; zoned values and calendar dates are never shifted.
@@ -132,6 +132,22 @@ function valueExpr(name: string, type: string): string {
   if (NUMERIC.test(type)) return `${x}::DOUBLE`;
   if (type === 'VARCHAR') return `TRY_CAST(trim(${x}) AS DOUBLE)`;
   return `TRY_CAST(${x} AS DOUBLE)`;
+}
+
+/** One pass over the time column's text: each zone as written ('' for naive), with its first row. */
+async function surveyZones(conn: DuckDBConnection, file: string, fileName: string, column: string): Promise<ZoneSurvey> {
+  const t = `trim(${sqlIdent(column)})`;
+  const sql =
+    `SELECT zone, min(i) AS first, arg_min(t, i) AS text FROM (` +
+    `SELECT ${t} AS t, regexp_extract(${t}, ${sqlString(ZONED_TEXT)}, 3) AS zone, ordinality - 1 AS i ` +
+    `FROM read_csv(${sqlString(file)}, header = true, all_varchar = true) WITH ORDINALITY) ` +
+    `WHERE t <> '' AND NOT regexp_matches(t, ${sqlString(EPOCH_TEXT)}) GROUP BY zone`;
+  try {
+    const rows = (await conn.runAndReadAll(sql)).getRows();
+    return surveyFromGroups(rows.map((r) => ({ zone: String(r[0]), first: Number(r[1]), text: String(r[2]) })));
+  } catch (e) {
+    throw readError(e, fileName, 'csv', file);
+  }
 }
 
 /** Looks up the file's original text for rows that turned out bad (the slow path only). */
