@@ -292,6 +292,12 @@ workers: 1
   }, 30_000);
 });
 
+/** Nine levels of nine aliases each: 9^9 (387 million) strings once expanded. */
+const BILLION_LAUGHS = [
+  'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+  ...'bcdefghi'.split('').map((x, k) => `${x}: &${x} [${Array(9).fill(`*${'abcdefghi'[k]}`).join(', ')}]`),
+].join('\n') + '\n';
+
 describe('config and flag mistakes: one line naming the file, the YAML path and the line; nothing on stdout', () => {
   const GOOD = (rel: (f: string) => string) => `experiment: e1
 data:
@@ -319,6 +325,10 @@ grid:
     ['a bad engine setting', edit((t) => t + 'settings: { spread: 2 }\n'), ['sweep'], 2, /config\.yaml: settings\.spread: expected a fraction of price, 0 ≤ spread < 1 .*, got 2 \(line 8\)$/],
     ['an unknown score', edit((t) => t + 'score: sharp\n'), ['sweep'], 2, /config\.yaml: score: expected sharpe \| calmarSharpe \| penalised \| returnPct, got "sharp"\. Did you mean 'sharpe'\? \(line 8\)$/],
     ['broken YAML', edit((t) => t.replace('slow: [30, 50]', 'slow: [30, 50')), ['sweep'], 2, /config\.yaml: not valid YAML: .* \(line \d+\)$/],
+    ['a "billion laughs" YAML (aliases of aliases): bad input, not an internal error', edit((t) => t + BILLION_LAUGHS), ['sweep'], 2,
+      /^stratlab sweep: config\.yaml: not valid YAML: its aliases \(\*name\) nest into too many copies/],
+    ['a key given twice', edit((t) => t + 'strategy: SmaCross\n'), ['sweep'], 2, /config\.yaml: not valid YAML: Map keys must be unique \(line 8\)$/],
+    ['a tab used for indentation', edit((t) => t.replace('  fast:', '\tfast:')), ['sweep'], 2, /config\.yaml: not valid YAML: Tabs are not allowed as indentation \(line 6\)$/],
     ['no experiment for a sweep', edit((t) => t.replace('experiment: e1\n', '')), ['sweep'], 2, /config\.yaml: experiment: required by stratlab sweep: .*--experiment ID\)$/],
     ['no optimize section', GOOD, ['optimize'], 2, /config\.yaml: optimize: required by stratlab optimize/],
     ['no --config', null, ['sweep'], 2, /^stratlab sweep: --config FILE is required/],

@@ -216,7 +216,7 @@ export function loadConfig(file: string): ResearchConfig {
     const e = doc.errors[0];
     throw error([], `not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, lines.linePos(e.pos[0]).line);
   }
-  const raw: unknown = doc.toJS();
+  const raw = configValue(doc, error);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw error([], 'expected a mapping of settings (experiment, data, strategy, grid, …)', 1);
   }
@@ -224,6 +224,24 @@ export function loadConfig(file: string): ResearchConfig {
   if (!parsed.success) throw zodIssueError(firstIssue(parsed.error.issues), raw, error, (at, key) => keyLine(doc, lines, at, key));
   return resolveConfig(parsed.data, file, path.dirname(abs), error);
 }
+
+/**
+ * The document as plain values. Expanding aliases is where a "billion laughs" file (aliases of
+ * aliases) explodes; the yaml package refuses past its alias budget, and that is the file's fault.
+ */
+function configValue(doc: Document, error: (at: Path, message: string, line: null) => StratlabError): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const what = /alias count/i.test(String((e as Error)?.message))
+      ? 'not valid YAML: its aliases (*name) nest into too many copies, as a "billion laughs" file does; write the values out instead'
+      : `not valid YAML: ${String((e as Error)?.message ?? e).split('\n')[0]}`;
+    throw error([], what, null);
+  }
+}
+
+/** The yaml package's default budget (alias uses × their nesting): ample for a real config, far short of a bomb. */
+const MAX_ALIAS_COUNT = 100;
 
 function resolveConfig(c: RawConfig, file: string, dir: string, error: ResearchConfig['error']): ResearchConfig {
   const local = (p: string) => path.resolve(dir, p);

@@ -14,6 +14,8 @@ export interface Bars {
   volume: Float64Array;
   /** Present only when the bars were loaded with `repair: true`: what was changed. */
   repairs?: RepairReport;
+  /** What loading did that the file does not show, e.g. `column "Date": UTC offsets -05:00, -04:00 normalised to UTC`. */
+  loadNotes?: string[];
 }
 
 export interface RepairReport {

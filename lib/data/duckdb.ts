@@ -78,6 +78,40 @@ export function doubleColumns(result: DuckDBMaterializedResult): Float64Array[] 
   return out;
 }
 
+/**
+ * Streams a query whose columns are all DOUBLE into Float64Arrays of `rows` rows, chunk by chunk, so
+ * DuckDB never holds the whole result (a materialized result is a second full copy of the columns,
+ * plus its chunk overhead, next to the JS arrays). NULL becomes NaN.
+ *
+ * Returns null unless exactly `rows` rows arrived. A streamed query that fails part-way (a value that
+ * does not convert, a ragged line) ends as if it were complete: DuckDB's C API returns no chunk in
+ * both cases and node-api does not expose the error. So callers pass the row count they expect and,
+ * on null, run the query materialized, which reports the error (or reads what the count missed).
+ */
+export async function streamDoubleColumns(conn: DuckDBConnection, sql: string, rows: number): Promise<Float64Array[] | null> {
+  const b = rawBindings();
+  const result = await conn.stream(sql);
+  const columnCount = result.columnCount;
+  const out: Float64Array[] = [];
+  for (let c = 0; c < columnCount; c++) out.push(new Float64Array(rows));
+  let offset = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const count = chunk.rowCount;
+    if (offset + count > rows) return null;
+    for (let c = 0; c < columnCount; c++) {
+      const vector = b.data_chunk_get_vector(chunk.chunk, c);
+      const bytes = b.vector_get_data(vector, count * 8);
+      out[c].set(new Float64Array(bytes.buffer, bytes.byteOffset, count), offset);
+      const validity = b.vector_get_validity(vector, Math.ceil(count / 64) * 8);
+      if (validity) markNulls(out[c], offset, count, validity);
+    }
+    offset += count;
+  }
+  return offset === rows ? out : null;
+}
+
 function markNulls(target: Float64Array, offset: number, rows: number, validity: Uint8Array): void {
   for (let byte = 0; byte * 8 < rows; byte++) {
     const bits = validity[byte];

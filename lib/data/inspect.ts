@@ -9,12 +9,13 @@ import { isStratlabError } from '../core/errors';
 import type { ResolvedColumns } from './columns';
 import { detectTimeframe, symbolFromPath } from './detect';
 import { findGaps, type GapSummary } from './gaps';
+import { offsetNote } from './offsets';
 import { readRawColumns } from './load';
 import { parseOptions, timeframeLabel, timeZoneName, type LoadOptions } from './options';
 import type { DataFormat, RawColumns } from './raw';
 import { repairColumns } from './repair';
 import { isoTime, formatTime } from './timestamps';
-import { findProblems, firstBadRow, loadCellText, rawFromBars, type Problem } from './validate';
+import { findProblems, firstBadRow, loadCellText, mixedZoneProblem, rawFromBars, type Problem } from './validate';
 
 export interface InspectReport {
   /** The path inspected, absent for in-memory Bars. */
@@ -34,6 +35,8 @@ export interface InspectReport {
   /** False when the file has no volume column (volumes load as zeros). */
   volume: boolean;
   close?: { min: number; max: number; first: number; last: number };
+  /** UTC offsets written in the time column (±HH:MM, 'Z' for UTC), in order of appearance, when any is not UTC; each time was converted to UTC. */
+  offsets?: string[];
   gaps: GapSummary;
   problems: { total: number; shown: Problem[] };
 }
@@ -92,6 +95,8 @@ export async function inspectBars(source: string | Bars, options: InspectOptions
     }
   }
   if (n === 0) problems = { total: 1, shown: [emptyProblem(raw.fileName, 'no data rows')] };
+  const mixed = mixedZoneProblem(raw, opts.timezone);
+  if (mixed) problems = { total: problems.total + 1, shown: [mixed, ...problems.shown].slice(0, Math.max(limit, 1)) };
 
   const m = clean.time.length;
   const timeframe = opts.timeframe ?? (typeof source === 'string' ? raw.timeframe : source.timeframe) ?? detectTimeframe(clean.time);
@@ -107,6 +112,7 @@ export async function inspectBars(source: string | Bars, options: InspectOptions
     columns: raw.columns,
     volume: raw.hasVolume,
     close: m ? closeStats(clean.close) : undefined,
+    offsets: offsetNote(raw.zones, 'time') ? raw.zones!.offsets : undefined,
     gaps: findGaps(clean.time, timeframe),
     problems,
   };
@@ -144,7 +150,7 @@ function emptyReport(file: string, message: string, hint: string): InspectReport
 /** The report as readable text, one fact per line. */
 export function formatInspectReport(r: InspectReport): string {
   const num = (x: number) => x.toLocaleString('en-US');
-  const price = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 6 });
+  const price = formatPrice;
   const lines: string[] = [];
   const title = r.file ? path.basename(r.file) : r.symbol;
   lines.push(`${title}${r.format ? ` (${r.format})` : ''}  symbol ${r.symbol}, timeframe ${r.timeframe}`);
@@ -156,6 +162,7 @@ export function formatInspectReport(r: InspectReport): string {
   }
   lines.push(`  volume    ${r.volume ? 'present' : 'absent (loaded as zeros)'}`);
   if (r.close) lines.push(`  close     min ${price(r.close.min)}, max ${price(r.close.max)}, first ${price(r.close.first)}, last ${price(r.close.last)}`);
+  if (r.offsets) lines.push(`  offsets   ${r.offsets.join(', ')} normalised to UTC`);
   const g = r.gaps;
   lines.push(`  gaps      ${g.count === 0 ? 'none' : `${num(g.count)} (${num(g.closedMarket)} weekend/closed market, ${num(g.other)} other)`}`);
   for (const gap of g.largest) {
@@ -168,4 +175,15 @@ export function formatInspectReport(r: InspectReport): string {
   if (p.total > p.shown.length) lines.push(`            … and ${num(p.total - p.shown.length)} more`);
   if (p.total > 0 && r.rows > 0) lines.push('  hint      pass { repair: true } to loadBars to drop bad rows and sort');
   return lines.join('\n');
+}
+
+/**
+ * A price for reading: grouped digits (1,234.5), or exponent form when six decimals would hide it
+ * (1e-9, never "0") or the digits would run on (1e+15).
+ */
+export function formatPrice(x: number): string {
+  const a = Math.abs(x);
+  if (a === 0 || !Number.isFinite(x) || (a >= 1e-4 && a < 1e15)) return x.toLocaleString('en-US', { maximumFractionDigits: 6 });
+  const shortest = x.toExponential();
+  return shortest.length <= 12 ? shortest : x.toExponential(5);
 }

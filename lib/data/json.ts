@@ -8,6 +8,7 @@ import { StratlabError } from '../core/errors';
 import { resolveColumns } from './columns';
 import type { ReadOptions } from './options';
 import type { RawColumns } from './raw';
+import { surveyValues } from './offsets';
 import { parseTimestamp } from './timestamps';
 
 type Row = Record<string, unknown>;
@@ -120,7 +121,9 @@ function build(n: number, get: (field: BarField) => unknown[] | null, file: stri
     return out;
   };
   const volume = get('volume');
+  const times = get('time');
   return {
+    zones: times ? surveyValues(times) : undefined,
     file,
     fileName,
     format: 'json',

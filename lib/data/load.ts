@@ -12,7 +12,8 @@ import { loadOptionsSchema, parseOptions, timeframeLabel, type LoadOptions } fro
 import type { RawColumns } from './raw';
 import { repairColumns } from './repair';
 import { readTable } from './read-table';
-import { firstBadRow, loadCellText, problemError, problemsAt } from './validate';
+import { offsetNote } from './offsets';
+import { firstBadRow, loadCellText, mixedZoneProblem, problemError, problemsAt } from './validate';
 
 export type { LoadOptions } from './options';
 
@@ -25,6 +26,7 @@ export type { LoadOptions } from './options';
  * const mine = await loadBars('ticks.csv', { columns: { time: 'When', close: 'Last' }, repair: true });
  * const spy  = await loadBars('spy_1m.csv', { timezone: 'America/New_York' }); // naive times are NY wall clock
  * mine.repairs; // { sorted, duplicatesDropped, dropped: [{ row, reason }], rowsIn, rowsOut }
+ * ny.loadNotes;  // ['column "Date": UTC offsets -05:00, -04:00 normalised to UTC'] when the file has offsets
  * ```
  * Throws a StratlabError naming the file, row, line (CSV) and column of the first problem.
  */
@@ -32,6 +34,8 @@ export async function loadBars(file: string, options?: LoadOptions): Promise<Bar
   const opts = parseOptions(loadOptionsSchema, options, 'loadBars options');
   const raw = await readRawColumns(file, opts);
   if (raw.time.length === 0) throw emptyError(raw);
+  const mixed = mixedZoneProblem(raw, opts.timezone);
+  if (mixed) throw problemError(raw, mixed);
 
   let columns: Pick<Bars, 'time' | 'open' | 'high' | 'low' | 'close' | 'volume'> = raw;
   let repairs: Bars['repairs'];
@@ -63,6 +67,8 @@ export async function loadBars(file: string, options?: LoadOptions): Promise<Bar
     volume: columns.volume,
   };
   if (repairs) bars.repairs = repairs;
+  const note = offsetNote(raw.zones, raw.columns?.time ?? 'time');
+  if (note) bars.loadNotes = [note];
   return bars;
 }
 

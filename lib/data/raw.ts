@@ -4,6 +4,7 @@
  */
 import type { BarField } from '../core/bars';
 import type { ResolvedColumns } from './columns';
+import type { ZoneSurvey } from './offsets';
 
 export type DataFormat = 'csv' | 'parquet' | 'json';
 
@@ -37,6 +38,8 @@ export interface RawColumns {
    * Readers that keep the text in memory leave this out.
    */
   loadText?: (indices: number[]) => Promise<void>;
+  /** The UTC offsets written in a text time column, and where zoned and naive times first appear. */
+  zones?: ZoneSurvey;
   /** The file line of a 0-based row index, when lines mean something (CSV). */
   lineOf?: (index: number) => number;
 }

@@ -6,10 +6,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { BarField } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { resolveColumns, type ResolvedColumns } from './columns';
-import { doubleColumns, sqlIdent, sqlString, withConnection } from './duckdb';
+import { doubleColumns, sqlIdent, sqlString, streamDoubleColumns, withConnection } from './duckdb';
+import { countCsvRows } from './line-count';
 import type { ReadOptions } from './options';
 import type { RawColumns } from './raw';
 import { findRaggedLine, guessDelimiter } from './ragged';
+import { EPOCH_TEXT, surveyFromGroups, ZONED_TEXT, type ZoneSurvey } from './offsets';
 import { epochToMsSql } from './timestamps';
 
 type TableFormat = 'csv' | 'parquet';
@@ -19,6 +21,9 @@ type CsvMode = 'sniffed' | 'text-values' | 'all-text';
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
 const VALUE_FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
+// DuckDB's CSV buffers default to 16 × the 2 MB line limit per reader; for bar files (short lines)
+// 2 MB reads as fast and halves the memory a 10 MB file costs on top of its columns.
+const CSV_OPTIONS = 'header = true, buffer_size = 2097152';
 
 export async function readTable(file: string, fileName: string, format: TableFormat, opts: ReadOptions = {}): Promise<RawColumns> {
   const timeZone = opts.timezone;
@@ -27,18 +32,21 @@ export async function readTable(file: string, fileName: string, format: TableFor
     if (format === 'csv' && described.length === 1) await refuseRagged(file, fileName, described[0].name);
     const columns = resolveColumns(described.map((c) => c.name), opts.columns, fileName, file);
     const typeOf = new Map(described.map((c) => [c.name, c.type]));
+    // Only text can carry offsets: a sniffed TIMESTAMPTZ column was zoned text, a VARCHAR one may be.
+    const timeText = format === 'csv' && /^(TIMESTAMP WITH TIME ZONE|VARCHAR)$/.test(typeOf.get(columns.time) ?? '');
     // A CSV column that mixes naive and zoned datetimes is sniffed as TIMESTAMPTZ, which reads the naive
     // ones as UTC; with a zone given, read it as text so each value is placed in the right zone.
     const timeAsText = format === 'csv' && timeZone !== undefined && typeOf.get(columns.time) === 'TIMESTAMP WITH TIME ZONE';
     if (timeAsText) typeOf.set(columns.time, 'VARCHAR');
 
+    const expectedRows = format === 'csv' ? await countCsvRows(file) : null;
     let data: Float64Array[] | undefined;
     const modes: CsvMode[] = format === 'csv' ? ['sniffed', 'text-values', 'all-text'] : ['sniffed'];
     for (const mode of modes) {
       const types = mode === 'sniffed' ? typeOf : new Map([...typeOf].map(([name, type]) => [name, textType(mode, name, columns, type)]));
       const sql = `SELECT ${selectList(columns, types, fileName, timeZone)} FROM ${source(file, format, mode, columns, timeAsText)}`;
       try {
-        data = doubleColumns(await conn.run(sql));
+        data = await readDoubles(conn, sql, expectedRows);
         break;
       } catch (e) {
         // A value DuckDB's sniffer did not foresee (it samples the start of the file): read more as text.
@@ -59,20 +67,34 @@ export async function readTable(file: string, fileName: string, format: TableFor
       hasVolume: columns.volume !== null,
       columns,
     };
+    if (timeText) raw.zones = await surveyZones(conn, file, fileName, columns.time);
     attachTextLookup(raw, file, format, columns);
     if (format === 'csv') raw.lineOf = (i) => i + 2;
     return raw;
   });
 }
 
+/**
+ * The query's DOUBLE columns: streamed into arrays of the expected size when the row count is known
+ * (the columns are then in memory once), else materialized, which also reports any error a stream
+ * would hide.
+ */
+async function readDoubles(conn: DuckDBConnection, sql: string, expectedRows: number | null): Promise<Float64Array[]> {
+  if (expectedRows !== null) {
+    const streamed = await streamDoubleColumns(conn, sql, expectedRows);
+    if (streamed) return streamed;
+  }
+  return doubleColumns(await conn.run(sql));
+}
+
 function source(file: string, format: TableFormat, mode: CsvMode, columns?: ResolvedColumns, timeAsText = false): string {
   if (format === 'parquet') return `read_parquet(${sqlString(file)})`;
-  if (mode === 'all-text') return `read_csv(${sqlString(file)}, header = true, all_varchar = true)`;
+  if (mode === 'all-text') return `read_csv(${sqlString(file)}, ${CSV_OPTIONS}, all_varchar = true)`;
   const text: string[] = [];
   if (mode === 'text-values' && columns) text.push(...VALUE_FIELDS.map((f) => columns[f]).filter((c): c is string => c !== null));
   if (timeAsText && columns) text.push(columns.time);
-  if (text.length === 0) return `read_csv(${sqlString(file)}, header = true)`;
-  return `read_csv(${sqlString(file)}, header = true, types = {${text.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(', ')}})`;
+  if (text.length === 0) return `read_csv(${sqlString(file)}, ${CSV_OPTIONS})`;
+  return `read_csv(${sqlString(file)}, ${CSV_OPTIONS}, types = {${text.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(', ')}})`;
 }
 
 function textType(mode: CsvMode, name: string, columns: ResolvedColumns, sniffed: string): string {
@@ -97,10 +119,6 @@ function selectList(columns: ResolvedColumns, types: Map<string, string>, fileNa
   }
   return list.join(', ');
 }
-
-// A datetime string that ends in a zone: 'Z', 'UTC', '+02:00', '-0500' (after a time of day, so the
-// '-02' of a plain date never counts).
-const ZONED_TEXT = String.raw`\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)$`;
 
 /**
  * SQL turning the time column into epoch ms UTC. Naive datetimes are UTC unless `timeZone` names the
@@ -134,6 +152,22 @@ function valueExpr(name: string, type: string): string {
   return `TRY_CAST(${x} AS DOUBLE)`;
 }
 
+/** One pass over the time column's text: each zone as written ('' for naive), with its first row. */
+async function surveyZones(conn: DuckDBConnection, file: string, fileName: string, column: string): Promise<ZoneSurvey> {
+  const t = `trim(${sqlIdent(column)})`;
+  const sql =
+    `SELECT zone, min(i) AS first, arg_min(t, i) AS text FROM (` +
+    `SELECT ${t} AS t, regexp_extract(${t}, ${sqlString(ZONED_TEXT)}, 3) AS zone, ordinality - 1 AS i ` +
+    `FROM read_csv(${sqlString(file)}, ${CSV_OPTIONS}, all_varchar = true) WITH ORDINALITY) ` +
+    `WHERE t <> '' AND NOT regexp_matches(t, ${sqlString(EPOCH_TEXT)}) GROUP BY zone`;
+  try {
+    const rows = (await conn.runAndReadAll(sql)).getRows();
+    return surveyFromGroups(rows.map((r) => ({ zone: String(r[0]), first: Number(r[1]), text: String(r[2]) })));
+  } catch (e) {
+    throw readError(e, fileName, 'csv', file);
+  }
+}
+
 /** Looks up the file's original text for rows that turned out bad (the slow path only). */
 function attachTextLookup(raw: RawColumns, file: string, format: TableFormat, columns: ResolvedColumns): void {
   const texts = new Map<BarField, Map<number, string | null>>();
@@ -144,7 +178,7 @@ function attachTextLookup(raw: RawColumns, file: string, format: TableFormat, co
     const cols = fields.map((f) => `CAST(${sqlIdent(columns[f]!)} AS VARCHAR)`).join(', ');
     const from =
       format === 'csv'
-        ? `read_csv(${sqlString(file)}, header = true, all_varchar = true)`
+        ? `read_csv(${sqlString(file)}, ${CSV_OPTIONS}, all_varchar = true)`
         : `read_parquet(${sqlString(file)})`;
     const rows = await withConnection(async (conn) =>
       (await conn.runAndReadAll(`SELECT ordinality - 1, ${cols} FROM ${from} WITH ORDINALITY WHERE ordinality - 1 IN (${indices.join(', ')})`)).getRows(),

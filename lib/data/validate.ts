@@ -4,6 +4,7 @@
  */
 import { StratlabError, type ErrorCode } from '../core/errors';
 import type { Bars, BarField } from '../core/bars';
+import { firstMixedRow } from './offsets';
 import { formatTime } from './timestamps';
 import type { RawColumns } from './raw';
 
@@ -28,10 +29,22 @@ export interface ProblemList {
   total: number;
 }
 
+/**
+ * Prices must lie in [PRICE_MIN, PRICE_MAX]. Outside it the arithmetic stops meaning anything: a
+ * subnormal price (1e-320) makes units = cash / price overflow to Infinity and equity NaN, and a
+ * price near 1e308 overflows a squared return. The range still holds any real quote: a sub-satoshi
+ * token, or an index in a hyperinflating currency.
+ */
+export const PRICE_MIN = 1e-8;
+export const PRICE_MAX = 1e12;
+const PRICE_RANGE = '1e-8 … 1e12';
+
 const REPAIR_HINT = 'pass { repair: true } to drop bad rows';
 const HINTS: Partial<Record<ErrorCode, string>> = {
+  MIXED_TIME_ZONES: "write every time with its UTC offset or none of them: naive times are read as UTC, or as local time with { timezone: 'America/New_York' }",
   UNSORTED: 'sort the rows by time, or pass { repair: true } to sort them on load',
   DUPLICATE_TIMESTAMP: 'pass { repair: true } to drop duplicate rows (the first is kept)',
+  PRICE_OUT_OF_RANGE: `prices must lie in ${PRICE_RANGE}: rescale the column (quote it in other units), or ${REPAIR_HINT}`,
   BAD_TIMESTAMP: `use ISO dates or datetimes (2004-08-19, 2017-04-19 09:00:00, …Z, …+02:00) or epoch seconds/milliseconds, or ${REPAIR_HINT}`,
 };
 
@@ -47,7 +60,7 @@ export function firstBadRow(raw: Pick<RawColumns, 'time' | 'open' | 'high' | 'lo
     const t = time[i], o = open[i], h = high[i], l = low[i], c = close[i], v = volume[i];
     // Written so that NaN fails every comparison.
     if (!(t > prev && t < Infinity)) return i;
-    if (!(l > 0 && o >= l && c >= l && h >= o && h >= c && h < Infinity)) return i;
+    if (!(l >= PRICE_MIN && o >= l && c >= l && h >= o && h >= c && h <= PRICE_MAX)) return i;
     if (!(v >= 0 && v < Infinity)) return i;
     prev = t;
   }
@@ -57,7 +70,7 @@ export function firstBadRow(raw: Pick<RawColumns, 'time' | 'open' | 'high' | 'lo
 /** True when row i's values (not its order) are fine: the fast form of `valueProblems(raw, i).length === 0`. */
 export function rowValuesOk(raw: RawColumns, i: number): boolean {
   const t = raw.time[i], o = raw.open[i], h = raw.high[i], l = raw.low[i], c = raw.close[i], v = raw.volume[i];
-  return Number.isFinite(t) && l > 0 && o >= l && c >= l && h >= o && h >= c && h < Infinity && v >= 0 && v < Infinity;
+  return Number.isFinite(t) && l >= PRICE_MIN && o >= l && c >= l && h >= o && h >= c && h <= PRICE_MAX && v >= 0 && v < Infinity;
 }
 
 /** The 0-based indices of rows that have a NaN or infinite cell (the cells whose text matters). */
@@ -153,6 +166,9 @@ export function valueProblems(raw: RawColumns, i: number): Problem[] {
     } else if (field !== 'volume' && x <= 0) {
       out.push(problem(raw, 'NON_POSITIVE_PRICE', i, field, `${x} is not a positive price${when}`));
       allPricesOk = false;
+    } else if (field !== 'volume' && !(x >= PRICE_MIN && x <= PRICE_MAX)) {
+      out.push(problem(raw, 'PRICE_OUT_OF_RANGE', i, field, `${x} is outside the price range ${PRICE_RANGE}${when}`));
+      allPricesOk = false;
     }
   }
   if (allPricesOk) {
@@ -205,6 +221,24 @@ function problem(raw: RawColumns, code: ErrorCode, i: number, field: BarField, w
   const detail = `column "${field}": ${what}`;
   const where = line === undefined ? `row ${row}` : `row ${row} (line ${line})`;
   return { code, row, line, field, detail, message: `${raw.fileName}: ${where}, ${detail}`, hint: HINTS[code] ?? REPAIR_HINT };
+}
+
+/**
+ * A time column that mixes zoned and naive times, without `{ timezone }` to place the naive ones:
+ * the first row unlike row 1 (null when the column is consistent).
+ */
+export function mixedZoneProblem(raw: RawColumns, timeZone?: string): Problem | null {
+  const z = raw.zones;
+  if (timeZone !== undefined || !z) return null;
+  const i = firstMixedRow(z);
+  if (i < 0) return null;
+  const naive = z.firstNaive!.index === i;
+  const other = naive ? z.firstZoned! : z.firstNaive!;
+  const text = naive ? z.firstNaive!.text : z.firstZoned!.text;
+  const what = naive
+    ? `"${text}" has no UTC offset, but row ${other.index + 1} ("${other.text}") has one`
+    : `"${text}" has a UTC offset, but row ${other.index + 1} ("${other.text}") has none`;
+  return problem(raw, 'MIXED_TIME_ZONES', i, 'time', what);
 }
 
 /** The StratlabError a user sees for a problem. */

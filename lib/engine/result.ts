@@ -14,6 +14,7 @@ import type { OrderLog, TradeLog } from './log';
 import { toDataFrame, type DataFrame } from '../viz/dataframe';
 import type { Row } from '../viz/table';
 import type { StrategyReport } from './strategy';
+import { metricNotes, type MetricNotes } from './metric-notes';
 import type { Order, Trade } from './types';
 
 /** Every scalar metric of a run: what a sweep scores and a tracker stores (definitions in the README). */
@@ -98,6 +99,8 @@ export class BacktestResult implements BacktestMetrics {
   readonly elapsedMs: number;
   /** Set when equity reached zero and the run stopped there: the bar and a note saying what was done. */
   readonly stopped: RunStop | null;
+  /** Why a metric has no meaningful value (NaN, ∞, or a trade statistic of a run without trades): printed as `n/a (reason)`. */
+  readonly metricNotes: MetricNotes;
 
   readonly initialCash!: number;
   readonly finalEquity!: number;
@@ -150,6 +153,7 @@ export class BacktestResult implements BacktestMetrics {
     this.start = init.time[0];
     this.end = init.time[init.time.length - 1];
     Object.assign(this, init.metrics);
+    this.metricNotes = metricNotes(init.metrics as unknown as Record<string, number>, init.equity, init.bars);
   }
 
   /** Every round trip, oldest exit first (built on first use from tradeLog). */
@@ -226,31 +230,37 @@ export class BacktestResult implements BacktestMetrics {
     const num = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
     const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     const s = this.settings;
+    // A metric with a note shows the note instead of a NaN, an ∞ or a conventional 0.
+    const notes = this.metricNotes;
+    const or = (keys: (keyof BacktestMetrics)[], text: string) => {
+      const key = keys.find((k) => notes[k]);
+      return key ? `n/a (${notes[key]})` : text;
+    };
     return [
       ['Strategy', `${this.strategy} ${JSON.stringify(plainParams(this.params))}`],
       ['Data', `${this.symbol} ${this.timeframe}, ${this.barCount} bars, ${formatTime(this.start)} → ${formatTime(this.end)}`],
       ['Costs', `spread ${s.spread}, commission ${s.commission}, fill at ${s.fill === 'close' ? 'bar close' : 'next open'}`],
       ['Initial cash', money(this.initialCash)],
-      ['Final equity', money(this.finalEquity)],
-      ['Return', pct(this.returnPct)],
-      ['Buy & hold return', pct(this.buyAndHoldReturnPct)],
-      ['Annualised return', pct(this.annualisedReturn)],
-      ['Volatility (ann.)', pct(this.volatility)],
-      ['Sharpe', num(this.sharpe)],
-      ['Sortino', num(this.sortino)],
-      ['Calmar', num(this.calmar)],
-      ['Max drawdown', pct(this.maxDrawdown)],
-      ['Max drawdown duration', `${this.maxDrawdownDuration} bars (${num(this.maxDrawdownDurationDays, 0)} days)`],
-      ['Exposure', pct(this.exposurePct)],
+      ['Final equity', or(['finalEquity'], money(this.finalEquity))],
+      ['Return', or(['returnPct'], pct(this.returnPct))],
+      ['Buy & hold return', or(['buyAndHoldReturnPct'], pct(this.buyAndHoldReturnPct))],
+      ['Annualised return', or(['annualisedReturn'], pct(this.annualisedReturn))],
+      ['Volatility (ann.)', or(['volatility'], pct(this.volatility))],
+      ['Sharpe', or(['sharpe'], num(this.sharpe))],
+      ['Sortino', or(['sortino'], num(this.sortino))],
+      ['Calmar', or(['calmar'], num(this.calmar))],
+      ['Max drawdown', or(['maxDrawdown'], pct(this.maxDrawdown))],
+      ['Max drawdown duration', or(['maxDrawdownDuration'], `${this.maxDrawdownDuration} bars (${num(this.maxDrawdownDurationDays, 0)} days)`)],
+      ['Exposure', or(['exposurePct'], pct(this.exposurePct))],
       ['Trades', String(this.totalTrades)],
       ['Trades per year', num(this.tradesPerYear, 1)],
-      ['Win rate', pct(this.winRate * 100)],
-      ['Best / worst trade', `${pct(this.bestTradePct)} / ${pct(this.worstTradePct)}`],
-      ['Avg win / loss', `${money(this.avgWin)} / ${money(this.avgLoss)}`],
-      ['Profit factor', num(this.profitFactor, 3)],
-      ['Expectancy', money(this.expectancy)],
-      ['SQN', num(this.sqn)],
-      ['Commission + spread paid', money(this.totalCommission + this.totalSpreadCost)],
+      ['Win rate', or(['winRate'], pct(this.winRate * 100))],
+      ['Best / worst trade', or(['bestTradePct', 'worstTradePct'], `${pct(this.bestTradePct)} / ${pct(this.worstTradePct)}`)],
+      ['Avg win / loss', or(['avgWin', 'avgLoss'], `${money(this.avgWin)} / ${money(this.avgLoss)}`)],
+      ['Profit factor', or(['profitFactor'], num(this.profitFactor, 3))],
+      ['Expectancy', or(['expectancy'], money(this.expectancy))],
+      ['SQN', or(['sqn'], num(this.sqn))],
+      ['Commission + spread paid', or(['totalCommission', 'totalSpreadCost'], money(this.totalCommission + this.totalSpreadCost))],
       [`Orders cut by ${+(1 / (this.settings.margin ?? 1)).toFixed(2)}x leverage`, String(this.cappedOrders)],
       ...(this.stopped ? [['Stopped', this.stopped.note] as [string, string]] : []),
       ...(this.strategyReport ? [['Strategy report', formatReport(this.strategyReport)] as [string, string]] : []),
@@ -264,7 +274,10 @@ export class BacktestResult implements BacktestMetrics {
     return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
   }
 
-  /** camelCase JSON: settings, every metric, and (unless turned off) trades, orders and the equity curve. Non-finite numbers become null. */
+  /**
+   * camelCase JSON: settings, every metric, `metricNotes`, and (unless turned off) trades, orders and the
+   * equity curve. Non-finite numbers become null; `metricNotes` says why.
+   */
   toJSON(opts: ResultJsonOptions = {}): Record<string, unknown> {
     const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
     const out: Record<string, unknown> = {
@@ -278,6 +291,7 @@ export class BacktestResult implements BacktestMetrics {
       ...this.settings,
       ...finite(this.metrics() as unknown as Record<string, number>),
       ...(this.strategyReport ? { strategyReport: finite(this.strategyReport) } : {}),
+      metricNotes: this.metricNotes,
     };
     if (opts.trades !== false) {
       out.trades = this.trades.map((t) => finite({ ...t, entryTime: iso(t.entryTime), exitTime: iso(t.exitTime) }));
