@@ -14,7 +14,8 @@ export function queryLimitHelp(): string[] {
   const d = defaultLimits();
   return [
     `  --timeout SECONDS  stop the query after this long (default ${d.timeoutMs / 1000})`,
-    `  --memory-limit SIZE  DuckDB's memory limit, e.g. 512MB or 2GB (default ${d.memoryLimit}: 2 GB or half the memory, whichever is less)`,
+    '  --memory-limit SIZE',
+    `                     DuckDB's memory limit, e.g. 512MB or 2GB (default ${d.memoryLimit}: 2 GiB or half the memory, if less)`,
     `  --threads N        DuckDB threads (default ${d.threads})`,
     `  --max-rows N       refuse a result with more rows than this (default ${d.maxRows.toLocaleString('en-US')}); it is never cut short silently`,
   ];

@@ -3,7 +3,7 @@
  * generated notebooks, the Python bridge and the pattern library read. One contract, here.
  *
  *   runs/<config-name>/<run-id>/
- *     run.json                 RunManifest (below)
+ *     run.json                 RunManifest (below), with each file's rows, size and SHA-256 (integrity)
  *     strategy_index.parquet   one row per strategy (parameter set × symbol × timeframe)
  *     traces/<SYMBOL>_<TF>.parquet   signal changes: one row each time a strategy's position sign changes
  *     trades.parquet           every closed trade of every strategy

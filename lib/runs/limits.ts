@@ -10,7 +10,7 @@ import { StratlabError } from '../core/errors';
 export interface QueryLimits {
   /** How long one query may run, in milliseconds (default 60,000). */
   timeoutMs?: number;
-  /** DuckDB's memory limit, e.g. '512MB' or '2GB' (default: 2 GB or half the machine's memory, whichever is less). */
+  /** DuckDB's memory limit, e.g. '512MB' or '2GB' (default: 2 GiB or half the machine's memory, whichever is less). */
   memoryLimit?: string;
   /** DuckDB worker threads (default: the cores available, at most 4). */
   threads?: number;
@@ -44,8 +44,8 @@ function availableMemory(): number {
 }
 
 function defaultMemory(): string {
-  const bytes = Math.min(2 * GB, Math.floor(availableMemory() / 2));
-  return `${Math.max(64, Math.floor(bytes / 1024 ** 2))}MiB`;
+  const mib = Math.max(64, Math.floor(Math.min(2 * GB, availableMemory() / 2) / 1024 ** 2));
+  return mib % 1024 === 0 ? `${mib / 1024}GiB` : `${mib}MiB`;
 }
 
 export function defaultLimits(): Required<QueryLimits> {
