@@ -75,8 +75,9 @@ export class RunSandbox {
   }
 
   /**
-   * Runs read-only SQL over the run's views and returns the rows of the last statement: plain
-   * objects, BIGINT as number (as a string past 2^53), timestamps and dates as ISO strings.
+   * Runs one SELECT over the run's views (anything else: READ_ONLY) under the limits (QUERY_LIMIT)
+   * and returns its rows: plain objects, BIGINT as number (as a string past 2^53), timestamps and
+   * dates as ISO strings.
    */
   async query(sql: string): Promise<Row[]> {
     return (await this.queryTable(sql)).rows;
