@@ -99,6 +99,7 @@ describe('a run query is one SELECT, as DuckDB reads it', () => {
     const refused: [string, RegExp][] = [
       // The issue's case: EXPLAIN ANALYZE runs the COPY it explains, over a file the sandbox may read.
       [`EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '${trades}' (FORMAT parquet)`, /EXPLAIN ANALYZE is not allowed/],
+      [`EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '${trades}' (FORMAT parquet, USE_TMP_FILE false)`, /EXPLAIN ANALYZE is not allowed/],
       [`/* plan */ explain   Analyze\n  copy (select 1 as x) to '${index}' (format parquet)`, /EXPLAIN ANALYZE is not allowed/],
       [`EXPLAIN SELECT * FROM trades`, /EXPLAIN is not allowed/],
       [`COPY (SELECT 1 AS x) TO '${trades}' (FORMAT parquet, USE_TMP_FILE false)`, /COPY is not allowed/],
