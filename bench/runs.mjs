@@ -1,10 +1,13 @@
 // Run directories: a 1,000-strategy SmaCross sweep on 100,000 5-minute bars with every strategy's
 // traces and trades captured (and the 10 best equity curves), the sweep and writeRun timed apart;
 // then a TraceAnalysis group-by over a synthetic run of 10,000,000 trace rows (written straight
-// through DuckDB: no sweep makes that many signal changes in reasonable time).
+// through DuckDB: no sweep makes that many signal changes in reasonable time). Opening a run checks
+// every file against run.json (sizes, SHA-256, parquet row counts): timed on both runs, and against
+// the same big run without the record (as an older stratlab wrote it) for the cost of verifying.
 //
 //   import { benchRuns } from './runs.mjs';
 //   const rows = await benchRuns(require('../dist'), tmpDir);
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -31,6 +34,7 @@ export async function benchRuns(lib, tmp) {
   await base.run(); // warm-up: the pool, the modules, the JIT
 
   const plain = [], captured = [], writes = [];
+  let written;
   let traceRows = 0, tradeRows = 0;
   for (let r = 0; r < 3; r++) {
     plain.push((await timed(() => base.run())).ms);
@@ -38,6 +42,7 @@ export async function benchRuns(lib, tmp) {
     captured.push(sw.ms);
     const w = await timed(() => runs.runFromSweep(sw.out, { runsDir: path.join(tmp, 'runs'), configName: 'bench' }));
     writes.push(w.ms);
+    written = w.out.dir;
     traceRows = sw.out.results.reduce((s, x) => s + (x.capture?.traces?.bar.length ?? 0), 0);
     tradeRows = sw.out.results.reduce((s, x) => s + (x.capture?.trades?.length ?? 0), 0);
   }
@@ -47,7 +52,24 @@ export async function benchRuns(lib, tmp) {
   rows.push({ name: `writeRun of that sweep: ${k(traceRows)} trace rows, ${k(tradeRows)} trades, 10 × 100,000 equity points, through DuckDB into parquet`, value: median(writes) / 1000, unit: 's', target: 10 });
   rows.push({ name: `sweep with capture + writeRun (the issue's "writing a run with 1,000 strategies' traces over 100,000 bars")`, value: (median(captured) + median(writes)) / 1000, unit: 's', target: 10 });
 
+  const opens = async (dir) => {
+    await (await runs.openRun(dir)).close(); // warm-up: the OS page cache
+    const times = [];
+    for (let r = 0; r < 5; r++) times.push((await timed(async () => (await runs.openRun(dir)).close())).ms);
+    return median(times) / 1000;
+  };
+  const mb = (dir) => Object.values(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).integrity).reduce((s, f) => s + f.bytes, 0) / 1e6;
+  rows.push({ name: `openRun of that run, its files (${mb(written).toFixed(1)} MB) checked against run.json: sizes, SHA-256, parquet row counts`, value: await opens(written), unit: 's' });
+
   const dir = await syntheticRun(lib, runs, path.join(tmp, 'big'), 10_000_000, 1000);
+  const verified = await opens(dir);
+  const older = path.join(tmp, 'big-older');
+  fs.cpSync(dir, older, { recursive: true });
+  const { integrity: _, ...manifest } = JSON.parse(fs.readFileSync(path.join(older, 'run.json'), 'utf8'));
+  fs.writeFileSync(path.join(older, 'run.json'), JSON.stringify(manifest));
+  rows.push({ name: `openRun of a 10,000,000-trace-row run (${mb(dir).toFixed(0)} MB of parquet), verified against run.json`, value: verified, unit: 's' });
+  rows.push({ name: 'the same run without an integrity record (written by an older stratlab: opens unverified)', value: await opens(older), unit: 's' });
+
   const ta = await runs.TraceAnalysis.open(dir);
   try {
     const queries = {
@@ -93,11 +115,17 @@ async function syntheticRun(lib, runs, dir, n, strategies) {
       FROM range(${n}) t(r) JOIN s ON s.i = r // ${per} ORDER BY r) TO ${q(path.join(dir, 'traces', 'SYN_5m.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
   conn.closeSync();
   db.closeSync();
+  // run.json's integrity record, as writeRun makes it (rows as written, size, SHA-256 of the bytes).
+  const rowsOf = { 'strategy_index.parquet': strategies, 'traces/SYN_5m.parquet': n };
+  const integrity = Object.fromEntries(Object.entries(rowsOf).map(([f, rows]) => {
+    const bytes = fs.readFileSync(path.join(dir, f));
+    return [f, { rows, bytes: bytes.length, sha256: crypto.createHash('sha256').update(bytes).digest('hex') }];
+  }));
   const now = new Date().toISOString();
   fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({
     runId: runs.newRunId(), configName: 'bench', kind: 'run', strategy: { name: 'SmaCross', type: 'momentum' }, config: {}, data: [], settings: {},
     stratlabVersion: 'bench', startedAt: now, finishedAt: now, strategyCount: strategies,
-    files: { strategyIndex: 'strategy_index.parquet', traces: ['traces/SYN_5m.parquet'], trades: null, equity: null },
+    files: { strategyIndex: 'strategy_index.parquet', traces: ['traces/SYN_5m.parquet'], trades: null, equity: null }, integrity,
   }));
   return dir;
 }

@@ -41,7 +41,7 @@ export type { JupyterServer } from './notebook/server';
 
 // Run directories, read back (lib/runs); generated notebooks import these.
 export { openRun, latestRun, Run, TraceAnalysis, writeRun, runFromSweep, runFromBacktest, STRATEGY_TYPES, BUILT_IN_TYPES } from './runs';
-export type { RunManifest, StrategyType } from './runs';
+export type { RunManifest, StrategyType, QueryLimits } from './runs';
 // Generated analysis notebooks (lib/notebook).
 export {
   generateNotebook, generateComparative, generateProductionReady, registerTemplate, listTemplates, registerSection, contributeSection,

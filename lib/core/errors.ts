@@ -28,7 +28,13 @@ export type ErrorCode =
   | 'UNKNOWN_STRATEGY'
   | 'STRATEGY_ERROR'
   | 'LOOKAHEAD'
-  | 'DATABASE';
+  | 'DATABASE'
+  /** SQL over a run that is not one read-only SELECT (a write, an escape, a setting, several statements). */
+  | 'READ_ONLY'
+  /** A run query stopped at a limit: time, memory or result rows. */
+  | 'QUERY_LIMIT'
+  /** A run's files no longer match the row counts and hashes its run.json recorded. */
+  | 'TAMPERED_RUN';
 
 export interface ErrorLocation {
   file?: string;

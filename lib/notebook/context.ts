@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../core/paths';
 import { STRATEGY_TYPES, type RunManifest, type StrategyType } from '../runs/format';
-import { readManifest } from '../runs/open';
+import { readVerifiedManifest } from '../runs/open';
 import type { CellSpec, NotebookKernel } from './cells';
 
 /** What section builders know about the run: read from run.json and the folder only (generation stays fast). */
@@ -49,7 +49,8 @@ const AXES: Record<string, [string, string]> = {
 
 export function buildContext(runDir: string, kernel: NotebookKernel, now: Date, options: Record<string, unknown>): NotebookContext {
   const dir = path.resolve(runDir);
-  const manifest = readManifest(dir);
+  // A run whose files changed since they were written is refused here, before any notebook is written.
+  const { manifest } = readVerifiedManifest(dir);
   const type = (STRATEGY_TYPES as readonly string[]).includes(manifest.strategy.type) ? (manifest.strategy.type as StrategyType) : 'generic';
   const exists = (rel: string | null) => !!rel && fs.existsSync(path.join(dir, rel));
   // A config file's grid, or the grid keys runFromSweep records.

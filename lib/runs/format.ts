@@ -3,7 +3,7 @@
  * generated notebooks, the Python bridge and the pattern library read. One contract, here.
  *
  *   runs/<config-name>/<run-id>/
- *     run.json                 RunManifest (below)
+ *     run.json                 RunManifest (below), with each file's rows, size and SHA-256 (integrity)
  *     strategy_index.parquet   one row per strategy (parameter set × symbol × timeframe)
  *     traces/<SYMBOL>_<TF>.parquet   signal changes: one row each time a strategy's position sign changes
  *     trades.parquet           every closed trade of every strategy
@@ -40,6 +40,19 @@ export interface RunManifest {
   strategyCount: number;
   /** Relative paths of the files present, by role. */
   files: { strategyIndex: string; traces: string[]; trades: string | null; equity: string | null };
+  /**
+   * Per file of `files` (by its relative path): rows, size and SHA-256 as written, checked whenever
+   * the run is opened (integrity.ts). Absent in runs written before stratlab recorded it: those open
+   * unverified.
+   */
+  integrity?: Record<string, FileIntegrity>;
+}
+
+export interface FileIntegrity {
+  rows: number;
+  bytes: number;
+  /** SHA-256 of the file's bytes, 64 hex digits. */
+  sha256: string;
 }
 
 export interface DataFingerprint {

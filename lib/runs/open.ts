@@ -1,6 +1,7 @@
 /**
- * Reading a run directory back: `openRun(dir)` checks run.json and the files it lists, and answers
- * SQL over them on a sandboxed connection (sandbox.ts). `latestRun(runsDir, config?)` finds the newest.
+ * Reading a run directory back: `openRun(dir)` checks run.json and the files it lists (present, and
+ * unchanged since they were written: integrity.ts), and answers SQL over them on a sandboxed
+ * connection with limits (sandbox.ts, limits.ts). `latestRun(runsDir, config?)` finds the newest.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,9 +9,12 @@ import { z } from 'zod';
 import { StratlabError } from '../core/errors';
 import { sqlString } from '../data/duckdb';
 import { STRATEGY_TYPES, type RunManifest } from './format';
+import { listedFiles, verifyFiles, type Verification } from './integrity';
+import type { QueryLimits } from './limits';
 import { RunSandbox, type QueryTable, type Row } from './sandbox';
 
 export type { QueryTable, Row } from './sandbox';
+export type { QueryLimits } from './limits';
 
 const text = z.string({ invalid_type_error: 'expected text', required_error: 'missing' });
 const fingerprint = z.object({
@@ -36,6 +40,11 @@ const manifestSchema = z.object({
     trades: relative.nullable(),
     equity: relative.nullable(),
   }),
+  integrity: z.record(z.object({
+    rows: z.number({ invalid_type_error: 'expected a number', required_error: 'missing' }).int().min(0),
+    bytes: z.number({ invalid_type_error: 'expected a number', required_error: 'missing' }).int().min(0),
+    sha256: text.regex(/^[0-9a-f]{64}$/, { message: 'expected 64 hex digits' }),
+  }), { invalid_type_error: 'expected an object (file → { rows, bytes, sha256 })' }).optional(),
 });
 
 /** Reads and checks `<dir>/run.json`; every problem names the file and the field. */
@@ -63,10 +72,7 @@ export function readManifest(dir: string): RunManifest {
     throw new StratlabError('PARSE_ERROR', `${file}: ${field || '(top level)'}: ${issue.message === 'Required' ? 'missing' : issue.message}`, { location: { file, field } });
   }
   const m = parsed.data as RunManifest;
-  const listed: [string, string][] = [['files.strategyIndex', m.files.strategyIndex], ...m.files.traces.map((f, i): [string, string] => [`files.traces[${i}]`, f])];
-  if (m.files.trades) listed.push(['files.trades', m.files.trades]);
-  if (m.files.equity) listed.push(['files.equity', m.files.equity]);
-  for (const [field, f] of listed) {
+  for (const [field, f] of listedFiles(m.files)) {
     if (!fs.existsSync(path.join(dir, f))) {
       throw new StratlabError('FILE_NOT_FOUND', `${path.join(dir, f)}: listed in run.json (${field}) but missing`, { location: { file: path.join(dir, f), field } });
     }
@@ -74,15 +80,37 @@ export function readManifest(dir: string): RunManifest {
   return m;
 }
 
+/**
+ * readManifest, then the files against run.json's integrity record: a changed file is a TAMPERED_RUN
+ * error naming it; a run written before the record existed comes back unverified, with a note.
+ */
+export function readVerifiedManifest(dir: string): { manifest: RunManifest } & Verification {
+  const manifest = readManifest(dir);
+  return { manifest, ...verifyFiles(dir, manifest) };
+}
+
 export class Run {
   /** @internal use openRun(dir) */
-  constructor(readonly dir: string, readonly manifest: RunManifest, private readonly sandbox: RunSandbox) {}
+  constructor(readonly dir: string, readonly manifest: RunManifest, private readonly sandbox: RunSandbox, private readonly verification: Verification) {}
+
+  /** True when every file matched the row counts and hashes run.json recorded; false for a run written before they were recorded. */
+  get verified(): boolean {
+    return this.verification.verified;
+  }
+
+  /** Why the run is not verified (see verified); undefined when it is. */
+  get note(): string | undefined {
+    return this.verification.note;
+  }
 
   get runId(): string {
     return this.manifest.runId;
   }
 
-  /** Read-only SQL over the views strategy_index, traces, trades and equity; rows as plain objects. */
+  /**
+   * One read-only SELECT over the views strategy_index, traces, trades and equity; rows as plain
+   * objects. Anything else is a READ_ONLY error; a query past a limit, QUERY_LIMIT.
+   */
   query(sql: string): Promise<Row[]> {
     return this.sandbox.query(sql);
   }
@@ -128,10 +156,15 @@ export class Run {
   }
 }
 
-/** Opens a finished run directory. Close it when done (it holds a DuckDB instance). */
-export async function openRun(dir: string): Promise<Run> {
-  const manifest = readManifest(dir);
-  return new Run(path.resolve(dir), manifest, await RunSandbox.open(path.resolve(dir), manifest.files));
+/**
+ * Opens a finished run directory, refusing one whose files changed since it was written. Queries
+ * run under `limits` (time, memory, threads, result rows; defaults in limits.ts). Close it when
+ * done (it holds a DuckDB instance).
+ */
+export async function openRun(dir: string, limits?: QueryLimits): Promise<Run> {
+  const abs = path.resolve(dir);
+  const { manifest, ...verification } = readVerifiedManifest(dir);
+  return new Run(abs, manifest, await RunSandbox.open(abs, manifest, limits), verification);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Writing a run directory (format.ts): every file through DuckDB into `<run-id>.tmp-<pid>`, run.json
- * last, then one rename, so a reader never sees half a run and a crash leaves no run at all.
+ * last (with each file's rows, size and SHA-256: integrity.ts), then one rename, so a reader never
+ * sees half a run and a crash leaves no run at all.
  * Traces, trades and equity go from typed arrays into DuckDB by memory copy (appendDoubleColumns),
  * never as one JS object per row: a 1,000-strategy run has millions of trace rows.
  */
@@ -17,6 +18,7 @@ import { plainParams, type BacktestResult } from '../engine/result';
 import { captureRun, type RunCapture } from '../sweep/capture';
 import type { SweepResult } from '../sweep/result';
 import { BUILT_IN_TYPES, METRIC_COLUMNS, STRATEGY_TYPES, strategyHash, type DataFingerprint, type RunManifest, type StrategyType } from './format';
+import { recordIntegrity } from './integrity';
 
 /** One strategy of a run (a parameter set on one symbol and timeframe) and what it left. */
 export interface RunStrategyResult {
@@ -81,14 +83,17 @@ export async function writeRun(opts: WriteRunOptions): Promise<WrittenRun> {
   const tmp = path.join(parent, `${runId}.tmp-${process.pid}`);
   fs.mkdirSync(tmp);
   try {
-    const files = await withConnection((conn) => writeFiles(conn, tmp, strategy.name, type, strategies, series));
+    const { files, integrity } = await withConnection(async (conn) => {
+      const files = await writeFiles(conn, tmp, strategy.name, type, strategies, series);
+      return { files, integrity: await recordIntegrity(conn, tmp, files) };
+    });
     const manifest: RunManifest = {
       runId, configName, kind: opts.kind, strategy: { name: strategy.name, type },
       config: jsonSafe(opts.config ?? {}) as Record<string, unknown>,
       data: opts.data.map((b, i) => fingerprint(b, opts.paths?.[i] ?? null)),
       settings: jsonSafe(opts.settings ?? {}) as Record<string, unknown>,
       stratlabVersion: stratlabVersion(), startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
-      strategyCount: strategies.length, files,
+      strategyCount: strategies.length, files, integrity,
     };
     fs.writeFileSync(path.join(tmp, 'run.json'), JSON.stringify(manifest, null, 2) + '\n');
     fs.renameSync(tmp, finalDir);

@@ -5,20 +5,22 @@
 import { openRun } from '../../runs/open';
 import type { CommandSpec } from '../args';
 import { choiceFlag, numberFlag, stringFlag, usageError } from '../flags';
-import { printTable, runFlag } from './query';
+import { limitsFromFlags, QUERY_LIMIT_FLAGS, queryLimitHelp } from '../query-flags';
+import { noteUnverified, printTable, runFlag } from './query';
 
 const WHAT = ['index', 'trades', 'equity', 'traces', 'manifest'] as const;
 
 export const resultCommand: CommandSpec = {
   name: 'result',
   summary: 'Show a run directory: its strategy index, a strategy\'s trades, equity or traces, or run.json.',
-  usage: 'stratlab result --run DIR [--what index|trades|equity|traces|manifest] [--strategy HASH] [--limit N] [--json]',
+  usage: 'stratlab result --run DIR [--what index|trades|equity|traces|manifest] [--strategy HASH] [--limit N] [--timeout S] [--memory-limit SIZE] [--threads N] [--max-rows N] [--json]',
   options: {
     run: { type: 'string' },
     what: { type: 'string' },
     strategy: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
+    ...QUERY_LIMIT_FLAGS,
     help: { type: 'boolean', short: 'h' },
   },
   details: [
@@ -26,11 +28,13 @@ export const resultCommand: CommandSpec = {
     '  --what WHAT        index (default: one row per strategy, best first), trades, equity, traces, or manifest (run.json)',
     '  --strategy HASH    only this strategy (its strategy_hash, or a unique prefix of 4+ digits); for index, its row',
     '  --limit N          at most N rows',
+    ...queryLimitHelp(),
     '  --json             { "columns": [{ "name", "type" }], "rows": [...] } (manifest: run.json itself)',
     '  -h, --help         this help',
     '',
     'Example: stratlab result --run runs/sma-cross-goog/20260101-120000-a1b2c3 --what trades --strategy 3f2a',
-    'Exit codes: 0 printed; 1 the run is missing or damaged, or the strategy is not in it; 2 a flag is wrong.',
+    'A run whose files changed since it was written (run.json records their row counts and hashes) is refused.',
+    'Exit codes: 0 printed; 1 the run is missing, damaged or changed, the strategy is not in it, or a limit was hit; 2 a flag is wrong.',
   ],
   async run(values, positionals, io) {
     if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -41,7 +45,8 @@ export const resultCommand: CommandSpec = {
     const limit = numberFlag('limit', stringFlag(values, 'limit'), (x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1');
     if (what === 'manifest' && (strategy !== undefined || limit !== undefined)) throw usageError('--what manifest takes no --strategy or --limit');
 
-    const run = await openRun(dir);
+    const run = await openRun(dir, limitsFromFlags(values));
+    noteUnverified(run, io);
     try {
       if (what === 'manifest') {
         io.out(JSON.stringify(run.manifest, null, 2));
