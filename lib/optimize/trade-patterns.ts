@@ -8,10 +8,11 @@
  *  2. On the training trades only: for every feature the split with the most information gain
  *     (numeric: `x ≤ t` at one of the 5 %…95 % quantiles; category: `x = v` against the rest), and the
  *     second-level splits of a depth-2 decision tree grown from the same splits (each compared within
- *     its side of the root split). Each side of a split keeps at least
- *     10 trades, or 3 % of the training trades if more (so a month or an hour of the day can be a rule).
+ *     its side of the root split). Each side of a split keeps at least 10 trades, or 3 % of the
+ *     training trades if more (so a month or an hour of the day can be a rule).
  *  3. Each candidate rule is checked once on the held-out trades: its win rate inside against outside,
- *     by a pooled two-proportion z-test, one-sided in the direction training found. A rule is a
+ *     by a pooled two-proportion z-test, one-sided in the direction training found (not tested, so
+ *     never a finding, with fewer than 5 held-out trades on either side). A rule is a
  *     finding when the held-out difference has the training sign and p < alpha / (rules checked)
  *     (Bonferroni; alpha 0.05), so pure noise reports nothing 95 % of the time or more.
  *
