@@ -9,7 +9,7 @@ import type { DeepAnalysis } from '../lib/optimize/analyze';
 import { analyzeResults } from '../lib/optimize/analyze-results';
 import { tradeFeatures } from '../lib/optimize/trade-features';
 import { SmaCross } from '../lib/strategies/sma-cross';
-import { GOOG } from './helpers/paths';
+import { BTCUSD, EURUSD, GOOG } from './helpers/paths';
 
 const DAY = 86_400_000;
 
@@ -188,5 +188,18 @@ describe("analyzeResults(..., 'deep').patterns on SmaCross(10, 30), GOOG daily",
   it('refuses a bad option with a clear error', () => {
     expect(() => analyzeResults(res, 'deep', { patterns: { trainShare: 1.5 } })).toThrow(/patterns.trainShare must be between 0 and 1, got 1.5/);
     expect(() => analyzeResults(res, 'deep', { patterns: { minTrades: 3 } })).toThrow(/patterns.minTrades must be an integer ≥ 10, got 3/);
+  });
+});
+
+describe('calendar features follow the timeframe', () => {
+  const names = async (file: string) => {
+    const res = engine(await loadBars(file)).strategy(SmaCross, { fast: 5, slow: 20 }).run();
+    return analyzeResults(res, 'deep').patterns.features.map((f) => f.name).filter((n) => ['hour (UTC)', 'weekday', 'month'].includes(n));
+  };
+  it('tests the hour of the day on hourly bars (EURUSD 1h)', async () => {
+    expect(await names(EURUSD)).toEqual(['hour (UTC)', 'weekday', 'month']);
+  });
+  it('tests only the month on monthly bars (BTCUSD 1M), where a weekday says nothing', async () => {
+    expect(await names(BTCUSD)).toEqual(['month']);
   });
 });
