@@ -10,5 +10,6 @@ export {
   moments, mean, variance, std, skewness, kurtosis, quantile, quantiles, quantileSorted, sortedValues, normalCdf, normalPdf,
   normalQuantile, studentTCdf, regularizedBeta, logGamma, logBeta, type Moments,
 } from './distribution';
+export { twoProportionZ, informationGain, binaryEntropy, type ProportionTest } from './proportions';
 export { returnBlocks, equityReturnBlocks } from './blocks';
 export { backtestingPyStats, formatBacktestingPyStats, Timedelta, type BacktestingPyStats, type BacktestingPyValue } from './backtesting-py';

@@ -5,7 +5,9 @@
  *  - 'basic': trades (win/loss sizes, streaks), drawdown episodes, the distribution of bar returns;
  *  - 'advanced': + risk (the result's Sharpe, Sortino, Calmar, volatility; historical VaR / CVaR)
  *    and the relation to a benchmark (buy & hold of the traded close unless one is given);
- *  - 'deep': + a Monte Carlo of the trade sequence (trades resampled with replacement).
+ *  - 'deep': + a Monte Carlo of the trade sequence (trades resampled with replacement), and pattern
+ *    detection: which features at entry separate winners from losers, kept only when the rule holds
+ *    on held-out later trades (trade-patterns.ts).
  *
  * Whatever the result already holds (Sharpe, win rate, max drawdown …) is read from it, not recomputed.
  */
@@ -14,6 +16,7 @@ import { StratlabError } from '../core/errors';
 import { Random } from '../data/random';
 import type { BacktestResult } from '../engine';
 import { moments, quantileSorted, sortedValues } from '../metrics/distribution';
+import { detectPatterns, type PatternAnalysis, type PatternOptions } from './trade-patterns';
 
 export type AnalysisDepth = 'basic' | 'advanced' | 'deep';
 
@@ -24,6 +27,8 @@ export interface AnalyzeOptions {
   monteCarlo?: { iterations?: number; seed?: number };
   /** Confidence of VaR / CVaR (default 0.95). */
   confidence?: number;
+  /** Pattern detection for 'deep' (defaults: train on the first 70 % of trades, at least 40 trades, alpha 0.05). */
+  patterns?: PatternOptions;
 }
 
 export interface TradeAnalysis {
@@ -171,6 +176,8 @@ export interface AdvancedAnalysis extends BasicAnalysis {
 
 export interface DeepAnalysis extends AdvancedAnalysis {
   monteCarlo: MonteCarloAnalysis;
+  /** Features at entry that separate winners from losers and hold out on later trades (trade-patterns.ts). */
+  patterns: PatternAnalysis;
 }
 
 const DAY = 86_400_000;
@@ -202,7 +209,7 @@ export function analyzeBacktest(result: BacktestResult, depth: AnalysisDepth = '
 
   const advanced: AdvancedAnalysis = { ...basic, risk: riskAnalysis(result, r, confidence), benchmark: benchmarkAnalysis(result, r, opts.benchmark) };
   if (depth === 'advanced') return advanced;
-  return { ...advanced, monteCarlo: monteCarlo(result, opts.monteCarlo ?? {}) };
+  return { ...advanced, monteCarlo: monteCarlo(result, opts.monteCarlo ?? {}), patterns: detectPatterns(result, opts.patterns) };
 }
 
 function tradeAnalysis(res: BacktestResult): TradeAnalysis {

@@ -12,4 +12,6 @@ export type { TrialState, StoredTrial } from './storage';
 export { walkForwardOptimize, WalkForwardResult, type WalkForwardOptions, type WalkForwardWindow, type WalkForwardSummary, type WalkForwardProgress, type PeriodResult, type Significance } from './walk-forward';
 export { analyzeResults, type AnalyzableResult, type BacktestAnalysis, type OptimizeAnalysis, type WalkForwardAnalysis, type BatchAnalysis } from './analyze-results';
 export { type InitialTrial } from './optimize-result';
+export { detectPatterns, type PatternAnalysis, type PatternOptions, type PatternFinding, type RuleCondition, type WinRates } from './trade-patterns';
+export { tradeFeatures, type TradeFeatures, type TradeFeature } from './trade-features';
 export { backtestBatch, type BatchOptions, type BatchResult } from './batch';
