@@ -6,6 +6,7 @@ import type { Bars } from '../core/bars';
 import type { BacktestMetrics, EngineSettings } from '../engine';
 import type { CaptureOptions, RunCapture } from './capture';
 import type { ExperimentMetrics } from './types';
+import { byScore } from './ranked';
 
 export interface SweepRow {
   symbol: string;
@@ -73,14 +74,18 @@ export class SweepResult implements SweepSummary {
   readonly elapsedMs!: number;
   readonly notes!: string[];
   readonly gridKeys!: string[];
-  /** Every combination, best score first (failed ones last). */
+  /**
+   * Every combination, best score first (failed ones last) — or, past `.keep(n)` rows (10,000 by
+   * default), the best n only; `notes` then says so, and the tracker holds every row.
+   */
   readonly results: SweepRow[];
   /** Set when the sweep captured traces, trades or equity (`.capture()`). */
   captured?: SweepCaptured;
 
-  constructor(rows: SweepRow[], summary: SweepSummary) {
+  /** `sorted`: the rows are ranked already (a sweep's RankedRows), so they are taken as they are. */
+  constructor(rows: SweepRow[], summary: SweepSummary, sorted = false) {
     Object.assign(this, summary);
-    this.results = [...rows].sort((a, b) => b.score - a.score || (a.status === 'failed' ? 1 : 0) - (b.status === 'failed' ? 1 : 0));
+    this.results = sorted ? rows : [...rows].sort(byScore);
   }
 
   /** The best-scoring combination (undefined when nothing ran). */
