@@ -80,7 +80,6 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
   const datasetCount = c.data.length * (c.timeframes?.length ?? 1);
   const count = countOf(c, grid, datasetCount);
   const size = chunkSize(count);
-  const chunks = Math.ceil(count / size);
 
   const datasets = prepareData(c, name, grid, size, count);
   const t = c.tracking;
@@ -252,7 +251,7 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
       progress.finish();
     }
   }
-  if (claims && !interrupted) for (const ds of datasets) claims.forget(ds.key, chunks);
+  if (claims && !interrupted) for (const ds of datasets) claims.forget(ds.key);
   if (invalid.length > 0) notes.push(`${invalid.length} grid point(s) refused by ${name}'s parameter rules and not run, e.g. ${JSON.stringify(invalid[0].params)}: ${invalid[0].error}`);
   const rows = ranked.sorted();
   if (ranked.truncated) {

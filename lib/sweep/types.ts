@@ -106,6 +106,6 @@ export interface ChunkClaims {
   release(key: string, chunks: readonly number[]): void;
   /** Saves records and marks chunks done, in one transaction. */
   saveAndFinish(records: readonly ExperimentRecord[], done: readonly { key: string; chunk: number }[]): void;
-  /** Forgets a sweep's claims once every chunk is done (the results are in the experiments table). */
-  forget(key: string, chunks: number): void;
+  /** Forgets a finished sweep's claims unless another sweep still holds one (the results are in the experiments table). */
+  forget(key: string): void;
 }

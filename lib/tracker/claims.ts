@@ -65,10 +65,9 @@ export class TrackerClaims implements ChunkClaims {
     }).immediate();
   }
 
-  forget(key: string, chunks: number): void {
-    this.db.transaction(() => {
-      const { n } = this.db.prepare('SELECT count(*) AS n FROM sweep_claims WHERE sweep_key = ? AND done = 1').get(key) as { n: number };
-      if (n >= chunks) this.db.prepare('DELETE FROM sweep_claims WHERE sweep_key = ?').run(key);
-    }).immediate();
+  forget(key: string): void {
+    // Only when no chunk is still held: a sweep that finished saw every chunk done; rows still held
+    // belong to another sweep that is still finishing (it forgets them when it is done).
+    this.db.prepare('DELETE FROM sweep_claims WHERE sweep_key = ? AND NOT EXISTS (SELECT 1 FROM sweep_claims WHERE sweep_key = ? AND done = 0)').run(key, key);
   }
 }
