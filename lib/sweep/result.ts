@@ -46,8 +46,10 @@ export interface SweepSummary {
   ran: number;
   resumed: number;
   failed: number;
-  /** Grid points the strategy's schema refused (never run), with the first reason. */
+  /** Grid points the strategy's schema refused (never run), with their reasons: the first 100. */
   invalid: { params: Record<string, unknown>; error: string }[];
+  /** How many grid points the schema refused (all of them; `invalid` lists the first 100). */
+  refused: number;
   workers: number;
   /** True when the strategy ran in the caller's thread (a class workers cannot load). */
   inProcess: boolean;
@@ -68,6 +70,7 @@ export class SweepResult implements SweepSummary {
   readonly resumed!: number;
   readonly failed!: number;
   readonly invalid!: { params: Record<string, unknown>; error: string }[];
+  readonly refused!: number;
   readonly workers!: number;
   readonly inProcess!: boolean;
   readonly interrupted!: boolean;
@@ -146,7 +149,7 @@ export class SweepResult implements SweepSummary {
     ];
     if (this.resumed) parts.push(`${this.resumed.toLocaleString('en-US')} already in the tracker`);
     if (this.failed) parts.push(`${this.failed} failed`);
-    if (this.invalid.length) parts.push(`${this.invalid.length} refused by the schema (${this.invalid[0].error})`);
+    if (this.refused) parts.push(`${this.refused} refused by the schema (${this.invalid[0].error})`);
     if (this.interrupted) parts.push('INTERRUPTED');
     const qualified = this.results.filter((r) => r.status === 'ok' && r.disqualified.length === 0).length;
     parts.push(`${qualified} pass the disqualification rules`);

@@ -32,6 +32,9 @@ import type { ChunkClaims, ExperimentMetrics, ExperimentRecord, TestedQuery } fr
 /** Rows `results` keeps unless told otherwise (`.keep(n)`): every row of a smaller sweep, the best of a bigger one. */
 export const DEFAULT_KEEP = 10_000;
 
+/** Refused parameter sets listed in a result (all are counted): a huge grid may hold millions. */
+const MAX_LISTED_INVALID = 100;
+
 /** How often a waiting sweep looks again at a chunk another process is running. */
 const WAIT_MS = 200;
 
@@ -88,7 +91,7 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
   const keep = c.keep ?? (c.capture || c.paramSets ? Infinity : DEFAULT_KEEP);
   const ranked = new RankedRows(keep);
   const invalid: { params: Record<string, unknown>; error: string }[] = [];
-  const invalidSeen = new Set<string>();
+  let refused = 0;
   const executionDelay: 0 | 1 = c.settings.fill === 'next_open' ? 1 : 0;
   let resumed = 0, ran = 0, failed = 0, done = 0, interrupted = false;
 
@@ -138,8 +141,8 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
     const { ds, combos } = task;
     for (let k = 0; k < combos.length; k++) {
       if (out.invalid[k]) {
-        // The same set is refused on every dataset: list it once.
-        if (!invalidSeen.has(combos[k].hash)) invalidSeen.add(combos[k].hash), invalid.push({ params: combos[k].plain, error: out.errors[k] as string });
+        // The same set is refused on every dataset: counted on the first; the first few listed.
+        if (ds === datasets[0] && refused++ < MAX_LISTED_INVALID) invalid.push({ params: combos[k].plain, error: out.errors[k] as string });
         continue;
       }
       const row = toRow(ds, combos[k], out, k, c);
@@ -252,7 +255,7 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
     }
   }
   if (claims && !interrupted) for (const ds of datasets) claims.forget(ds.key);
-  if (invalid.length > 0) notes.push(`${invalid.length} grid point(s) refused by ${name}'s parameter rules and not run, e.g. ${JSON.stringify(invalid[0].params)}: ${invalid[0].error}`);
+  if (refused > 0) notes.push(`${refused} grid point(s) refused by ${name}'s parameter rules and not run, e.g. ${JSON.stringify(invalid[0].params)}: ${invalid[0].error}`);
   const rows = ranked.sorted();
   if (ranked.truncated) {
     notes.push(`results keeps the ${rows.length.toLocaleString('en-US')} best of ${ranked.seen.toLocaleString('en-US')} rows (.keep(n) keeps more)` +
@@ -261,7 +264,7 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
 
   const result = new SweepResult(rows, {
     strategy: name, experimentId: t?.experimentId ?? null, combinations: count * datasets.length,
-    ran, resumed, failed, invalid, workers, inProcess: workers === 0, interrupted,
+    ran, resumed, failed, invalid, refused, workers, inProcess: workers === 0, interrupted,
     elapsedMs: 0, notes, gridKeys: c.paramSets ? [...new Set(c.paramSets.flatMap((p) => Object.keys(p)))] : Object.keys(grid),
   }, true);
   if (c.capture) {
