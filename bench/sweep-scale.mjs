@@ -46,7 +46,7 @@ function label(n) {
 }
 
 /** Two sweeps of one tracked experiment, started together (or one alone); resolves with the wall time and each one's count. */
-async function concurrent(db, processes) {
+export async function concurrent(db, processes) {
   const code = `
     const lib = require(${DIST});
     (async () => {
@@ -54,15 +54,18 @@ async function concurrent(db, processes) {
       const tracker = lib.openTracker(process.argv[1]);
       process.stdout.write('ready\\n');
       await new Promise((r) => process.stdin.once('data', r));
+      const cpu0 = process.cpuUsage();
       const range = (a, b, s = 1) => Array.from({ length: Math.floor((b - a) / s) + 1 }, (_, i) => a + i * s);
-      const sw = await lib.sweep(bars).strategy('SmaCross').grid({ fast: range(2, 61), slow: range(10, 400, 5) }).where((p) => p.fast < p.slow)
+      const sw = await lib.sweep(bars).strategy('SmaCross').grid({ fast: range(2, 61), slow: range(10, 400, 2) }).where((p) => p.fast < p.slow)
         .workers(1).track(tracker, 'bench_concurrent').progress('none').run();
       tracker.close();
-      process.stdout.write(JSON.stringify({ ran: sw.ran, combinations: sw.combinations }) + '\\n');
+      process.stdout.write(JSON.stringify({ ran: sw.ran, combinations: sw.combinations, ms: Math.round(sw.elapsedMs), cpuMs: Math.round((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000) }) + '\\n');
       process.exit(0);
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const kids = Array.from({ length: processes }, () => {
-    const proc = spawn(process.execPath, ['-e', code, db], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // Each in its own session, as sweeps started from two terminals are: with the kernel's autogroup
+    // scheduling, processes of one session share one session's CPU, which would hide the second core.
+    const proc = spawn(process.execPath, ['-e', code, db], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
     let out = '';
     let ready;
     const isReady = new Promise((r) => (ready = r));
@@ -98,13 +101,19 @@ export async function benchSweepScale(tmp) {
     rows.push({ name: `peak memory of a sweep streaming a ${label(n)}-combination grid through \`where\` (${r.out.ran.toLocaleString('en-US')} run; heap capped at ${HEAP_MB} MB; ${r.s.toFixed(0)} s)`, value: r.mb, unit: 'MB' });
   }
 
-  // Two processes vs one: SmaCross on 5,000 EURUSD hour bars, ~4,500 combinations, one worker each, tracked.
-  const alone = await concurrent(path.join(tmp, 'scale-alone.db'), 1);
-  const pair = await concurrent(path.join(tmp, 'scale-pair.db'), 2);
+  // Two processes vs one: SmaCross on 5,000 EURUSD hour bars, ~11,000 combinations, one worker each,
+  // tracked; the better of two rounds each, interleaved.
+  let alone, pair;
+  for (let r = 0; r < 2; r++) {
+    const a = await concurrent(path.join(tmp, `scale-alone-${r}.db`), 1);
+    const p = await concurrent(path.join(tmp, `scale-pair-${r}.db`), 2);
+    if (!alone || a.s < alone.s) alone = a;
+    if (!pair || p.s < pair.s) pair = { ...p, db: path.join(tmp, `scale-pair-${r}.db`) };
+  }
   const total = alone.results[0].combinations;
   const split = pair.results.map((r) => r.ran).join(' + ');
   const db = (await import('better-sqlite3')).default;
-  const conn = new db(path.join(tmp, 'scale-pair.db'), { readonly: true });
+  const conn = new db(pair.db, { readonly: true });
   const stored = conn.prepare('SELECT count(*) AS n FROM experiments').get().n;
   conn.close();
   rows.push({

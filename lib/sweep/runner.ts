@@ -223,7 +223,9 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
   const renewal = claims ? setInterval(() => {
     const byKey = new Map<string, number[]>();
     for (const h of held.values()) byKey.set(h.ds.key, [...(byKey.get(h.ds.key) ?? []), h.chunk]);
-    for (const [key, list] of byKey) claims.renew(key, list);
+    try {
+      for (const [key, list] of byKey) claims.renew(key, list);
+    } catch { /* busy past the timeout: the next renewal, well inside the lease, tries again */ }
   }, 15_000) : null;
   renewal?.unref();
   const source = tasks();
@@ -249,7 +251,10 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
         // Claims of chunks that did not finish (a failure): free them now rather than at the lease's end.
         const byKey = new Map<string, number[]>();
         for (const h of held.values()) byKey.set(h.ds.key, [...(byKey.get(h.ds.key) ?? []), h.chunk]);
-        for (const [key, list] of byKey) claims.release(key, list);
+        // Best effort: a claim not released runs out with its lease, and must not hide the error that got here.
+        try {
+          for (const [key, list] of byKey) claims.release(key, list);
+        } catch { /* the leases run out */ }
       }
       progress.finish();
     }

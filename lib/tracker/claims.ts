@@ -8,8 +8,15 @@ import os from 'node:os';
 import type { Database } from 'better-sqlite3';
 import type { ChunkClaims, ClaimState, ExperimentRecord } from '../sweep/types';
 
-/** How long a claim lasts without renewal. A sweep renews its claims every LEASE_MS / 4. */
+/** How long a claim lasts without renewal. A sweep renews its claims every 15 s. */
 export const LEASE_MS = 60_000;
+
+/**
+ * How long a sharing sweep waits for the other's write lock (the tracker's default is 5 s): on a
+ * loaded machine a process starved of CPU can hold it for seconds while it commits a batch, and
+ * waiting is right where failing would lose the sweep.
+ */
+export const SHARED_BUSY_TIMEOUT_MS = 120_000;
 
 const HOST = os.hostname();
 
@@ -27,7 +34,9 @@ export class TrackerClaims implements ChunkClaims {
   /** Unique per sweep run: two sweeps in one process are two owners. */
   readonly owner = `${HOST}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
 
-  constructor(private readonly db: Database, private readonly save: (records: readonly ExperimentRecord[]) => void, private readonly leaseMs = LEASE_MS) {}
+  constructor(private readonly db: Database, private readonly save: (records: readonly ExperimentRecord[]) => void, private readonly leaseMs = LEASE_MS) {
+    db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
+  }
 
   claim(key: string, chunk: number): ClaimState {
     const db = this.db;
