@@ -21,7 +21,7 @@ import type { ChunkClaims, ExperimentRecord, ExperimentStore, TestedQuery } from
 import { TrackerClaims } from './claims';
 import { withDisplay, type ExperimentRows } from './display';
 import { ExperimentQuery, type ExperimentFilter } from './query';
-import { INSERT_SQL, SELECT_COLUMNS, VALIDATION_STATUSES, insertValues, rowFromSql, type ExperimentRow, type SqlRow, type ValidationStatus } from './rows';
+import { IDENTITY_SQL, INSERT_SQL, SELECT_COLUMNS, VALIDATION_STATUSES, identityValues, insertValues, rowFromSql, type ExperimentRow, type SqlRow, type ValidationStatus } from './rows';
 import { PERIOD_FINGERPRINT_PREFIX, setUp } from './schema';
 import { buildSummary, type SummaryOptions } from './summary';
 
@@ -180,10 +180,16 @@ export class ExperimentTracker implements ExperimentStore {
   private insert(records: readonly ExperimentRecord[], name: (i: number) => string): number[] {
     const stmt = this.statement(INSERT_SQL);
     const createdAt = new Date().toISOString();
+    const lookup = this.statement(IDENTITY_SQL);
     const run = this.db.transaction(() => {
+      let last = Number((this.statement('SELECT last_insert_rowid() AS id').get() as { id: number }).id);
       const ids = new Array<number>(records.length);
       for (let i = 0; i < records.length; i++) {
-        ids[i] = (stmt.get(insertValues(records[i], name(i), createdAt)) as { id: number }).id;
+        const v = insertValues(records[i], name(i), createdAt);
+        const rowid = Number(stmt.run(v).lastInsertRowid);
+        // AUTOINCREMENT ids only grow: an unchanged last_insert_rowid means the row was updated, not inserted.
+        ids[i] = rowid !== last ? rowid : (lookup.get(identityValues(v)) as { id: number }).id;
+        last = rowid;
       }
       return ids;
     });
