@@ -10,6 +10,7 @@ import { benchData } from './data.mjs';
 import { benchIndicators } from './indicators.mjs';
 import { benchEngine } from './engine.mjs';
 import { benchSweep } from './sweep.mjs';
+import { benchSweepScale } from './sweep-scale.mjs';
 import { benchTracker } from './tracker.mjs';
 import { benchNotebook } from './notebook.mjs';
 import { benchRuns } from './runs.mjs';
@@ -48,7 +49,7 @@ const valueOf = (r) => r.value ?? r.ms;
 const unitOf = (r) => r.unit ?? 'ms';
 const met = (r) => Number.isFinite(valueOf(r)) && (r.higherIsBetter ? valueOf(r) >= r.target : valueOf(r) <= r.target);
 
-// `--only engine` (or setup, data, indicators, sweep, tracker, runs) runs one group and leaves the README alone.
+// `--only engine` (or setup, data, indicators, sweep, sweep-scale, tracker, runs) runs one group and leaves the README alone.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const want = (group) => !only || only === group;
 
@@ -77,6 +78,10 @@ async function main() {
     if (want('sweep')) {
       process.stderr.write('bench: sweep (SmaCross 4,851-combination grid, StochRSI 3,456-combination grid, workers, memory)\n');
       for (const r of await benchSweep(lib)) rows.push({ group: 'sweep', ...r });
+    }
+    if (want('sweep-scale')) {
+      process.stderr.write('bench: sweep scale (peak memory from 10,000 to 10,000,000 combinations; two processes on one experiment vs one)\n');
+      for (const r of await benchSweepScale(tmp)) rows.push({ group: 'sweep', ...r });
     }
     if (want('tracker')) {
       process.stderr.write('bench: tracker (saveMany 100,000 rows; queries over a 1,000,000-row database, ~1 GB in the temp folder)\n');

@@ -180,7 +180,7 @@ describe('opening a research database', () => {
     const seed = ['id', 'experiment_id', 'strategy', 'strategy_source', 'symbol', 'timeframe', 'parameters', 'return_pct', 'annualised_return',
       'max_drawdown', 'total_trades', 'trades_per_year', 'win_rate', 'profit_factor', 'sharpe', 'score', 'train_period', 'test_period',
       'test_return_pct', 'validation_status', 'validation_details', 'parent_experiment_id', 'created_at', 'spread', 'execution_delay'];
-    expect(cols.map((c) => c.name)).toEqual([...seed, 'params_hash', 'status', 'error', 'disqualified', 'return_blocks']);
+    expect(cols.map((c) => c.name)).toEqual([...seed, 'params_hash', 'status', 'error', 'disqualified', 'return_blocks', 'commission', 'data_fingerprint']);
     expect(by.spread).toMatchObject({ type: 'REAL', dflt_value: '0.0003' });
     expect(by.execution_delay).toMatchObject({ type: 'INTEGER', dflt_value: '0' });
     expect(by.validation_status.dflt_value).toBe("'pending'");
@@ -197,7 +197,7 @@ describe('opening a research database', () => {
   it('indexes the lookups, and getTopCandidates reads the (validation_status, score) index instead of sorting', () => {
     const t = fresh();
     const indexes = (t.db.prepare("SELECT name FROM pragma_index_list('experiments')").all() as { name: string }[]).map((r) => r.name).sort();
-    expect(indexes).toEqual(['experiments_combo', 'experiments_experiment', 'experiments_source', 'experiments_symbol', 'experiments_validation_score']);
+    expect(indexes).toEqual(['experiments_combo', 'experiments_experiment', 'experiments_identity', 'experiments_source', 'experiments_symbol', 'experiments_validation_score']);
     const { sql, params } = t.experiments().where({ status: 'ok', totalTrades: { gte: 30 }, validationStatus: 'passed', disqualified: false }).orderBy('score').limit(10).toSQL();
     const plan = (t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
     expect(plan).toContain('experiments_validation_score');
@@ -288,7 +288,7 @@ describe('saving and reading back', () => {
     const id = t.save(r);
     const row = t.get(id)!;
     expect(row).toEqual({
-      ...r, id, validationStatus: 'pending', validationDetails: null, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      ...r, id, commission: 0, validationStatus: 'pending', validationDetails: null, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
     });
     expect(row.blocks).toBeInstanceOf(Float64Array);
     expect(Array.from(row.blocks!)).toEqual(Array.from(r.blocks!));

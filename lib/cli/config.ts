@@ -20,6 +20,7 @@
  *   score: sharpe                     # sharpe | calmarSharpe | penalised | returnPct
  *   rules: { minTrades: 30 }          # disqualification overrides (sweep and validate)
  *   workers: 2
+ *   maxCombinations: 2000000          # refuse bigger sweeps (default 1,000,000; --max-combinations overrides)
  *   validation: { holdout, walkForward, related, data, multiAsset, overfitting }   # stratlab validate
  *   optimize: { paramSpace, fixedParams, metric, direction, nTrials, nJobs, sampler, seed, nStartup, storage, timeoutSeconds, symbol }
  *   walkForward: { inSampleDays, outSampleDays, stepDays, nTrials, paramSpace }    # stratlab walk-forward
@@ -155,6 +156,7 @@ const configSchema = z.object({
   score: z.enum(SCORE_NAMES).optional(),
   rules: rulesSchema.optional(),
   workers: whole('a whole number ≥ 0').min(0).optional(),
+  maxCombinations: whole('a whole number ≥ 1').min(1).optional(),
   validation: validationSchema.optional(),
   optimize: optimizeSchema.optional(),
   walkForward: walkForwardSchema.optional(),
@@ -193,6 +195,8 @@ export interface ResearchConfig {
   score?: keyof typeof SCORES;
   rules?: Partial<DisqualificationRules>;
   workers?: number;
+  /** Refuse a sweep of more combinations than this (default 1,000,000; --max-combinations overrides). */
+  maxCombinations?: number;
   validation: NonNullable<RawConfig['validation']>;
   optimize?: Omit<NonNullable<RawConfig['optimize']>, 'paramSpace' | 'storage'> & { paramSpace: SpaceSpec; storage?: string };
   walkForward?: Omit<NonNullable<RawConfig['walkForward']>, 'paramSpace'> & { paramSpace?: SpaceSpec };
@@ -334,7 +338,7 @@ function resolveConfig(c: RawConfig, file: string, dir: string, error: ResearchC
     file, experiment: c.experiment, tracker: c.tracker === undefined ? undefined : local(c.tracker),
     data, validationData, timeframes: c.timeframes, between: c.between,
     strategy: S, grid, where, settings, score: c.score, rules: c.rules as Partial<DisqualificationRules> | undefined, workers: c.workers,
-    validation, optimize, walkForward, error,
+    maxCombinations: c.maxCombinations, validation, optimize, walkForward, error,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Bars } from '../core/bars';
 import type { BacktestMetrics, EngineSettings } from '../engine';
 import type { CaptureOptions, RunCapture } from './capture';
 import type { ExperimentMetrics } from './types';
+import { byScore } from './ranked';
 
 export interface SweepRow {
   symbol: string;
@@ -46,8 +47,10 @@ export interface SweepSummary {
   ran: number;
   resumed: number;
   failed: number;
-  /** Grid points the strategy's schema refused (never run), with the first reason. */
+  /** Grid points the strategy's schema refused (never run), with their reasons: the first 100. */
   invalid: { params: Record<string, unknown>; error: string }[];
+  /** How many grid points the schema refused (all of them; `invalid` lists the first 100). */
+  refused: number;
   workers: number;
   /** True when the strategy ran in the caller's thread (a class workers cannot load). */
   inProcess: boolean;
@@ -68,20 +71,25 @@ export class SweepResult implements SweepSummary {
   readonly resumed!: number;
   readonly failed!: number;
   readonly invalid!: { params: Record<string, unknown>; error: string }[];
+  readonly refused!: number;
   readonly workers!: number;
   readonly inProcess!: boolean;
   readonly interrupted!: boolean;
   readonly elapsedMs!: number;
   readonly notes!: string[];
   readonly gridKeys!: string[];
-  /** Every combination, best score first (failed ones last). */
+  /**
+   * Every combination, best score first (failed ones last) — or, past `.keep(n)` rows (10,000 by
+   * default), the best n only; `notes` then says so, and the tracker holds every row.
+   */
   readonly results: SweepRow[];
   /** Set when the sweep captured traces, trades or equity (`.capture()`). */
   captured?: SweepCaptured;
 
-  constructor(rows: SweepRow[], summary: SweepSummary) {
+  /** `sorted`: the rows are ranked already (a sweep's RankedRows), so they are taken as they are. */
+  constructor(rows: SweepRow[], summary: SweepSummary, sorted = false) {
     Object.assign(this, summary);
-    this.results = [...rows].sort((a, b) => b.score - a.score || (a.status === 'failed' ? 1 : 0) - (b.status === 'failed' ? 1 : 0));
+    this.results = sorted ? rows : [...rows].sort(byScore);
   }
 
   /** The best-scoring combination (undefined when nothing ran). */
@@ -142,7 +150,7 @@ export class SweepResult implements SweepSummary {
     ];
     if (this.resumed) parts.push(`${this.resumed.toLocaleString('en-US')} already in the tracker`);
     if (this.failed) parts.push(`${this.failed} failed`);
-    if (this.invalid.length) parts.push(`${this.invalid.length} refused by the schema (${this.invalid[0].error})`);
+    if (this.refused) parts.push(`${this.refused} refused by the schema (${this.invalid[0].error})`);
     if (this.interrupted) parts.push('INTERRUPTED');
     const qualified = this.results.filter((r) => r.status === 'ok' && r.disqualified.length === 0).length;
     parts.push(`${qualified} pass the disqualification rules`);

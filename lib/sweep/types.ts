@@ -44,6 +44,13 @@ export interface ExperimentRecord {
   spread: number;
   /** 0: fills at the signal bar's close; 1: at the next bar's open. */
   executionDelay: 0 | 1;
+  /** Commission, a fraction of notional per fill (default 0). */
+  commission?: number;
+  /**
+   * A hash of the bars the run saw (a sweep sets it: see dataFingerprint in lib/sweep/fingerprint.ts);
+   * without one the stored row is identified by its trainPeriod.
+   */
+  dataFingerprint?: string;
   parentExperimentId?: string;
   /**
    * The run's per-bar returns summed over RETURN_BLOCKS equal blocks of bars, for the Probability
@@ -65,6 +72,9 @@ export interface TestedQuery {
   period?: string;
   spread?: number;
   executionDelay?: 0 | 1;
+  commission?: number;
+  /** When given, only rows over these bars (or, for rows without a fingerprint, over `period`) count. */
+  dataFingerprint?: string;
 }
 
 /** Where a sweep commits its results; the tracker is one. */
@@ -73,4 +83,29 @@ export interface ExperimentStore {
   saveMany(records: readonly ExperimentRecord[]): unknown;
   /** The stored records of that slice, by params hash (the latest row wins). */
   testedRecords(query: TestedQuery): Map<string, ExperimentRecord>;
+  /** The stored records of that slice among these params hashes only (a sweep asks chunk by chunk, so memory stays flat). */
+  storedRecords?(query: TestedQuery, hashes: readonly string[]): Map<string, ExperimentRecord>;
+  /** Chunk claims, so that concurrent sweeps of one experiment share the work (see ChunkClaims). */
+  claims?(): ChunkClaims;
+}
+
+/** What claiming a chunk found: it is ours to run, another live sweep is running it, or it is done. */
+export type ClaimState = 'mine' | 'busy' | 'done';
+
+/**
+ * Chunks of a sweep, claimed through the store so that several processes running the same sweep
+ * split it. A claim is a lease renewed while the chunk runs; a claim whose lease ran out, or whose
+ * process is gone, is taken over.
+ */
+export interface ChunkClaims {
+  /** Claims chunk `chunk` of the sweep `key` for this owner, unless someone else holds a live claim or it is done. */
+  claim(key: string, chunk: number): ClaimState;
+  /** Extends this owner's leases on these chunks. */
+  renew(key: string, chunks: readonly number[]): void;
+  /** Gives up this owner's claims on chunks that did not finish (an interrupted sweep), so others need not wait for the lease. */
+  release(key: string, chunks: readonly number[]): void;
+  /** Saves records and marks chunks done, in one transaction. */
+  saveAndFinish(records: readonly ExperimentRecord[], done: readonly { key: string; chunk: number }[]): void;
+  /** Forgets a finished sweep's claims unless another sweep still holds one (the results are in the experiments table). */
+  forget(key: string): void;
 }

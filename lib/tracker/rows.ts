@@ -5,6 +5,7 @@
 import { StratlabError } from '../core/errors';
 import { canonicalJson, hashCanonicalJson } from '../core/hash';
 import { RETURN_BLOCKS, type ExperimentMetrics, type ExperimentRecord } from '../sweep/types';
+import { IDENTITY, PERIOD_FINGERPRINT_PREFIX } from './schema';
 
 export type ValidationStatus = 'pending' | 'passed' | 'marginal' | 'rejected';
 export const VALIDATION_STATUSES: readonly ValidationStatus[] = ['pending', 'passed', 'marginal', 'rejected'];
@@ -26,16 +27,33 @@ export const SELECT_COLUMNS =
   'id, experiment_id, strategy, strategy_source, symbol, timeframe, parameters, params_hash, status, error, ' +
   'return_pct, annualised_return, max_drawdown, total_trades, trades_per_year, win_rate, profit_factor, sharpe, ' +
   'score, disqualified, train_period, test_period, test_return_pct, validation_status, validation_details, ' +
-  'parent_experiment_id, created_at, spread, execution_delay, return_blocks';
+  'parent_experiment_id, created_at, spread, execution_delay, return_blocks, commission, data_fingerprint';
 
 const INSERT_COLUMNS = [
   'experiment_id', 'strategy', 'strategy_source', 'symbol', 'timeframe', 'parameters', 'params_hash', 'status', 'error',
   'return_pct', 'annualised_return', 'max_drawdown', 'total_trades', 'trades_per_year', 'win_rate', 'profit_factor', 'sharpe',
   'score', 'disqualified', 'train_period', 'test_period', 'validation_status', 'parent_experiment_id', 'created_at',
-  'spread', 'execution_delay', 'return_blocks',
+  'spread', 'execution_delay', 'return_blocks', 'commission', 'data_fingerprint',
 ];
 
-export const INSERT_SQL = `INSERT INTO experiments (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+/** What a second save of the same result (same IDENTITY) replaces: its outcome, not its id or validation. */
+const RESULT_COLUMNS = INSERT_COLUMNS.filter((c) => !(IDENTITY as readonly string[]).includes(c) && c !== 'validation_status');
+
+/**
+ * Saving a result that is already stored updates that row (the latest save wins). No RETURNING: it
+ * makes each insert ~3× dearer, and the tracker is what concurrent sweeps queue on; the tracker
+ * tells an insert from an update by last_insert_rowid and looks an updated row's id up (IDENTITY_SQL).
+ */
+export const INSERT_SQL = `INSERT INTO experiments (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})
+  ON CONFLICT (${IDENTITY.join(', ')}) DO UPDATE SET ${RESULT_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+
+/** The id of the row with a result's identity. */
+export const IDENTITY_SQL = `SELECT id FROM experiments WHERE ${IDENTITY.map((c) => `${c} = ?`).join(' AND ')}`;
+
+/** IDENTITY_SQL's arguments, from insertValues' output. */
+export function identityValues(v: readonly unknown[]): unknown[] {
+  return IDENTITY.map((c) => v[INSERT_COLUMNS.indexOf(c)]);
+}
 
 const METRIC_KEYS: readonly (keyof ExperimentMetrics)[] = [
   'returnPct', 'annualisedReturn', 'maxDrawdown', 'totalTrades', 'tradesPerYear', 'winRate', 'profitFactor', 'sharpe',
@@ -135,6 +153,12 @@ export function insertValues(record: ExperimentRecord, where: string, createdAt:
   } else {
     v[26] = null;
   }
+  const commission = r.commission ?? 0;
+  if (typeof commission !== 'number' || !(commission >= 0)) bad(where, 'commission', 'a number >= 0', commission);
+  v[27] = commission;
+  const fingerprint = r.dataFingerprint ?? `${PERIOD_FINGERPRINT_PREFIX}${(v[19] as string | null) ?? ''}`;
+  if (typeof fingerprint !== 'string') bad(where, 'dataFingerprint', 'a string', fingerprint);
+  v[28] = fingerprint;
   return v;
 }
 
@@ -170,6 +194,8 @@ export interface SqlRow {
   spread: number | null;
   execution_delay: number | null;
   return_blocks: Buffer | null;
+  commission: number | null;
+  data_fingerprint: string | null;
 }
 
 const num = (v: number | null): number => (v === null ? NaN : v);
@@ -205,6 +231,7 @@ export function rowFromSql(r: SqlRow): ExperimentRow {
     disqualified: r.disqualified === '[]' ? [] : ((parseJson(r.disqualified) as string[] | undefined) ?? []),
     spread: num(r.spread),
     executionDelay: r.execution_delay === 1 ? 1 : 0,
+    commission: r.commission ?? 0,
     validationStatus: (r.validation_status ?? 'pending') as ValidationStatus,
     validationDetails: null,
     createdAt: r.created_at ?? '',
@@ -223,6 +250,7 @@ export function rowFromSql(r: SqlRow): ExperimentRow {
     };
   }
   if (r.error !== null) row.error = r.error;
+  if (r.data_fingerprint && !r.data_fingerprint.startsWith(PERIOD_FINGERPRINT_PREFIX)) row.dataFingerprint = r.data_fingerprint;
   if (r.train_period !== null) row.trainPeriod = r.train_period;
   if (r.test_period !== null) row.testPeriod = r.test_period;
   if (r.test_return_pct !== null) row.testReturnPct = r.test_return_pct;

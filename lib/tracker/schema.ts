@@ -9,7 +9,7 @@ import { paramsHash } from '../core/hash';
 import { StratlabError } from '../core/errors';
 
 /** The schema version this stratlab writes; a file with a higher one came from a newer stratlab. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -61,6 +61,23 @@ const COLUMNS: readonly ColumnDef[] = [
   { name: 'return_blocks', decl: 'BLOB' },
 ];
 
+/** Version 2's columns: the rest of a result's identity (see IDENTITY). */
+const IDENTITY_COLUMNS: readonly ColumnDef[] = [
+  { name: 'commission', decl: 'REAL NOT NULL DEFAULT 0' },
+  // A hash of the bars a run saw; rows without one (written before version 2, or by hand) get
+  // 'period:' and their train_period, so results over different periods stay distinct.
+  { name: 'data_fingerprint', decl: "TEXT NOT NULL DEFAULT ''" },
+];
+
+/**
+ * What makes a result one result: the same experiment, strategy, parameters, symbol, timeframe,
+ * cost model (spread, commission, fill delay) and data. Unique from schema version 2 on.
+ */
+export const IDENTITY = ['experiment_id', 'strategy', 'symbol', 'timeframe', 'params_hash', 'spread', 'commission', 'execution_delay', 'data_fingerprint'] as const;
+
+/** The data fingerprint of a row that has none: its period. */
+export const PERIOD_FINGERPRINT_PREFIX = 'period:';
+
 /** The columns a table must have to be taken for the seed's experiments table and upgraded in place. */
 const SEED_CORE = ['id', 'strategy', 'symbol', 'timeframe', 'parameters'];
 
@@ -75,7 +92,8 @@ const INDEXES = `
 export interface Migration {
   version: number;
   description: string;
-  up(db: Database, file: string): void;
+  /** Returns what the user should hear about (duplicates found, …), if anything. */
+  up(db: Database, file: string): string | void;
 }
 
 /** Ordered; each runs once, in one transaction with the user_version bump. Append, never edit. */
@@ -93,7 +111,61 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(INDEXES);
     },
   },
+  {
+    version: 2,
+    description: 'a result is unique by its identity (commission and data_fingerprint added); duplicates moved to experiments_duplicates; sweep_claims for concurrent sweeps',
+    up(db, file) {
+      const existing = tableColumns(db);
+      for (const c of IDENTITY_COLUMNS) if (!existing.has(c.name)) db.exec(`ALTER TABLE experiments ADD COLUMN ${c.name} ${c.decl}`);
+      db.exec(`UPDATE experiments SET data_fingerprint = '${PERIOD_FINGERPRINT_PREFIX}' || ifnull(train_period, '') WHERE data_fingerprint = ''`);
+      const note = moveDuplicates(db, file);
+      db.exec(`CREATE UNIQUE INDEX experiments_identity ON experiments (${IDENTITY.join(', ')})`);
+      db.exec(CLAIMS_TABLE);
+      return note;
+    },
+  },
 ];
+
+/**
+ * The claims of concurrent sweeps: each chunk of a sweep (by sweep key and number) is run by the
+ * process that claimed it; a lease that is not renewed (the process was killed) can be taken over.
+ */
+const CLAIMS_TABLE = `
+  CREATE TABLE IF NOT EXISTS sweep_claims (
+    sweep_key TEXT NOT NULL,
+    chunk INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sweep_key, chunk)
+  ) WITHOUT ROWID
+`;
+
+/**
+ * Rows that share an identity (two sweeps of one experiment at once wrote every result twice before
+ * version 2): one is kept — a validated one if any, else the latest, as testedRecords always read it —
+ * and the others move to experiments_duplicates (nothing is deleted), with kept_id naming the row kept.
+ */
+function moveDuplicates(db: Database, file: string): string | void {
+  const key = IDENTITY.join(', ');
+  // Rows with a NULL in the identity (seed rows without experiment_id or parameters) are never equal in a UNIQUE index.
+  const notNull = IDENTITY.map((c) => `${c} IS NOT NULL`).join(' AND ');
+  const ranked = `SELECT id, first_value(id) OVER w AS kept_id, row_number() OVER w AS rank FROM experiments WHERE ${notNull}
+    WINDOW w AS (PARTITION BY ${key} ORDER BY (validation_status <> 'pending') DESC, id DESC)`;
+  const { n, groups } = db.prepare(`SELECT count(*) AS n, count(DISTINCT kept_id) AS groups FROM (${ranked}) WHERE rank > 1`).get() as { n: number; groups: number };
+  if (n === 0) return;
+  db.exec('CREATE TABLE IF NOT EXISTS experiments_duplicates AS SELECT *, 0 AS kept_id FROM experiments WHERE 0');
+  db.exec(`CREATE TEMP TABLE dup_ids AS SELECT id, kept_id FROM (${ranked}) WHERE rank > 1`);
+  const cols = (db.prepare('SELECT name FROM pragma_table_info(?)').all('experiments') as { name: string }[]).map((r) => r.name);
+  db.exec(`INSERT INTO experiments_duplicates (${cols.join(', ')}, kept_id)
+    SELECT ${cols.map((c) => `e.${c}`).join(', ')}, d.kept_id FROM experiments e JOIN dup_ids d ON d.id = e.id`);
+  db.exec('DELETE FROM experiments WHERE id IN (SELECT id FROM dup_ids)');
+  db.exec('DROP TABLE dup_ids');
+  return `${file}: ${n.toLocaleString('en-US')} duplicate result(s) of ${groups.toLocaleString('en-US')} combination(s) moved to table experiments_duplicates ` +
+    '(one row kept per combination: a validated one, else the latest); a result is unique from now on';
+}
 
 function tableColumns(db: Database): Set<string> {
   const rows = db.prepare('SELECT name FROM pragma_table_info(?)').all('experiments') as { name: string }[];
@@ -141,14 +213,14 @@ export const PAGE_SIZE = 16384;
  * an existing file keeps its own), a page cache big enough that inserting into the indexes does not
  * thrash (the 2 MiB default makes a 1,000,000-row table's batches ~2× slower), and the migrations.
  */
-export function setUp(db: Database, file: string): void {
+export function setUp(db: Database, file: string): string[] {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   refuseNewer(db, file); // the first read: a file that is not SQLite fails here
   db.pragma(`page_size = ${PAGE_SIZE}`); // only takes effect before the first table is created
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma(`cache_size = -${CACHE_KIB}`);
-  migrate(db, file);
+  return migrate(db, file);
 }
 
 const userVersion = (db: Database) => db.pragma('user_version', { simple: true }) as number;
@@ -163,17 +235,20 @@ function refuseNewer(db: Database, file: string): void {
   }
 }
 
-/** Brings the file to SCHEMA_VERSION, running the migrations it has not had. */
-function migrate(db: Database, file: string): void {
-  if (userVersion(db) === SCHEMA_VERSION) return;
+/** Brings the file to SCHEMA_VERSION, running the migrations it has not had; returns their notes. */
+function migrate(db: Database, file: string): string[] {
+  if (userVersion(db) === SCHEMA_VERSION) return [];
+  const notes: string[] = [];
   // IMMEDIATE takes the write lock first; re-read inside, in case another process migrated meanwhile.
   db.transaction(() => {
     refuseNewer(db, file);
     const from = userVersion(db);
     for (const m of MIGRATIONS) {
       if (m.version <= from) continue;
-      m.up(db, file);
+      const note = m.up(db, file);
+      if (note) notes.push(note);
       db.pragma(`user_version = ${m.version}`);
     }
   }).immediate();
+  return notes;
 }

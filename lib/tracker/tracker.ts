@@ -17,11 +17,12 @@ import { z } from 'zod';
 import { StratlabError, isStratlabError } from '../core/errors';
 import { parseOptions } from '../data/options';
 import { DISQUALIFICATION_RULES } from '../sweep/score';
-import type { ExperimentRecord, ExperimentStore, TestedQuery } from '../sweep/types';
+import type { ChunkClaims, ExperimentRecord, ExperimentStore, TestedQuery } from '../sweep/types';
+import { TrackerClaims } from './claims';
 import { withDisplay, type ExperimentRows } from './display';
 import { ExperimentQuery, type ExperimentFilter } from './query';
-import { INSERT_SQL, SELECT_COLUMNS, VALIDATION_STATUSES, insertValues, rowFromSql, type ExperimentRow, type SqlRow, type ValidationStatus } from './rows';
-import { setUp } from './schema';
+import { IDENTITY_SQL, INSERT_SQL, SELECT_COLUMNS, VALIDATION_STATUSES, identityValues, insertValues, rowFromSql, type ExperimentRow, type SqlRow, type ValidationStatus } from './rows';
+import { PERIOD_FINGERPRINT_PREFIX, setUp } from './schema';
 import { buildSummary, type SummaryOptions } from './summary';
 import { resolveCostModel, type CostModelOption } from './cost-model';
 
@@ -138,6 +139,11 @@ export class ExperimentTracker implements ExperimentStore {
   /** The better-sqlite3 connection, for SQL of your own (the table is `experiments`, columns snake_case). */
   readonly db: Database;
   private readonly statements = new Map<string, Statement>();
+  /**
+   * What opening this file changed that you should know about: e.g. duplicate results an older
+   * stratlab wrote, moved to experiments_duplicates when the schema was upgraded. Empty usually.
+   */
+  readonly migrationNotes: string[];
 
   constructor(file: string = defaultTrackerPath()) {
     this.path = file === ':memory:' ? file : path.resolve(file);
@@ -150,7 +156,7 @@ export class ExperimentTracker implements ExperimentStore {
     let db: Database | undefined;
     try {
       db = new BetterSqlite3(this.path);
-      setUp(db, this.path);
+      this.migrationNotes = setUp(db, this.path);
     } catch (e) {
       db?.close();
       throw databaseError(e, this.path, 'cannot open');
@@ -168,7 +174,10 @@ export class ExperimentTracker implements ExperimentStore {
     return s;
   }
 
-  /** Saves one record; returns its id. */
+  /**
+   * Saves one record; returns its id. A result is unique by experiment, strategy, parameters, symbol,
+   * timeframe, cost model (spread, commission, delay) and data: saving one that is stored updates it.
+   */
   save(record: ExperimentRecord): number {
     return this.insert([record], () => 'save: record')[0];
   }
@@ -183,10 +192,16 @@ export class ExperimentTracker implements ExperimentStore {
   private insert(records: readonly ExperimentRecord[], name: (i: number) => string): number[] {
     const stmt = this.statement(INSERT_SQL);
     const createdAt = new Date().toISOString();
+    const lookup = this.statement(IDENTITY_SQL);
     const run = this.db.transaction(() => {
+      let last = Number((this.statement('SELECT last_insert_rowid() AS id').get() as { id: number }).id);
       const ids = new Array<number>(records.length);
       for (let i = 0; i < records.length; i++) {
-        ids[i] = Number(stmt.run(insertValues(records[i], name(i), createdAt)).lastInsertRowid);
+        const v = insertValues(records[i], name(i), createdAt);
+        const rowid = Number(stmt.run(v).lastInsertRowid);
+        // AUTOINCREMENT ids only grow: an unchanged last_insert_rowid means the row was updated, not inserted.
+        ids[i] = rowid !== last ? rowid : (lookup.get(identityValues(v)) as { id: number }).id;
+        last = rowid;
       }
       return ids;
     });
@@ -298,17 +313,44 @@ export class ExperimentTracker implements ExperimentStore {
    * ones included; when a combination was stored more than once, the latest row wins.
    */
   testedRecords(query: TestedQuery): Map<string, ExperimentRecord> {
-    const where = ['strategy = ?', 'symbol = ?', 'timeframe = ?', 'params_hash IS NOT NULL'];
-    const params: unknown[] = [
-      nonEmpty(query?.strategy, 'testedRecords: strategy'), nonEmpty(query.symbol, 'testedRecords: symbol'), nonEmpty(query.timeframe, 'testedRecords: timeframe'),
-    ];
-    if (query.period !== undefined) (where.push('train_period = ?'), params.push(query.period));
-    if (query.spread !== undefined) (where.push('spread = ?'), params.push(query.spread));
-    if (query.executionDelay !== undefined) (where.push('execution_delay = ?'), params.push(query.executionDelay));
-    const rows = this.statement(`SELECT ${SELECT_COLUMNS} FROM experiments WHERE ${where.join(' AND ')} ORDER BY id`).all(...params) as SqlRow[];
+    const { where, params } = this.testedWhere(query, 'testedRecords');
+    const rows = this.statement(`SELECT ${SELECT_COLUMNS} FROM experiments WHERE ${where} ORDER BY id`).all(...params) as SqlRow[];
     const out = new Map<string, ExperimentRecord>();
     for (const r of rows) out.set(r.params_hash!, rowFromSql(r));
     return out;
+  }
+
+  /** As testedRecords, among these params hashes only: what a sweep asks chunk by chunk. */
+  storedRecords(query: TestedQuery, hashes: readonly string[]): Map<string, ExperimentRecord> {
+    const { where, params } = this.testedWhere(query, 'storedRecords');
+    const rows = this.statement(`SELECT ${SELECT_COLUMNS} FROM experiments WHERE ${where} AND params_hash IN (SELECT value FROM json_each(?)) ORDER BY id`)
+      .all(...params, JSON.stringify(hashes)) as SqlRow[];
+    const out = new Map<string, ExperimentRecord>();
+    for (const r of rows) out.set(r.params_hash!, rowFromSql(r));
+    return out;
+  }
+
+  private testedWhere(query: TestedQuery, what: string): { where: string; params: unknown[] } {
+    const where = ['strategy = ?', 'symbol = ?', 'timeframe = ?', 'params_hash IS NOT NULL'];
+    const params: unknown[] = [
+      nonEmpty(query?.strategy, `${what}: strategy`), nonEmpty(query.symbol, `${what}: symbol`), nonEmpty(query.timeframe, `${what}: timeframe`),
+    ];
+    if (query.spread !== undefined) (where.push('spread = ?'), params.push(query.spread));
+    if (query.commission !== undefined) (where.push('commission = ?'), params.push(query.commission));
+    if (query.executionDelay !== undefined) (where.push('execution_delay = ?'), params.push(query.executionDelay));
+    if (query.dataFingerprint !== undefined) {
+      // Rows saved without a fingerprint (before schema version 2) match by their period.
+      where.push('data_fingerprint IN (?, ?)');
+      params.push(query.dataFingerprint, query.period === undefined ? query.dataFingerprint : `${PERIOD_FINGERPRINT_PREFIX}${query.period}`);
+    } else if (query.period !== undefined) {
+      where.push('train_period = ?'), params.push(query.period);
+    }
+    return { where: where.join(' AND '), params };
+  }
+
+  /** Chunk claims for one sweep run (a new owner each call): concurrent sweeps of one experiment split the work through them. */
+  claims(): ChunkClaims {
+    return new TrackerClaims(this.db, (records) => this.saveMany(records));
   }
 
   /**

@@ -4,7 +4,9 @@
  * finish and are committed, nothing new starts, and the same command resumes where it stopped.
  */
 import { runFromSweep, type WrittenRun } from '../../runs/write';
-import { sweep as buildSweep, type SweepResult } from '../../sweep';
+import { StratlabError } from '../../core/errors';
+import { countCombinations, sweep as buildSweep, type SweepResult } from '../../sweep';
+import { maxCombinationsLimit } from '../../sweep/grid';
 import { openTracker } from '../../tracker';
 import type { CommandSpec } from '../args';
 import { loadConfig, loadConfigData, trackerPathFor } from '../config';
@@ -18,11 +20,12 @@ export const INTERRUPTED_EXIT = 130;
 export const sweepCommand: CommandSpec = {
   name: 'sweep',
   summary: 'Run a research config\'s parameter sweep, tracked in the experiments database (resumable; Ctrl-C stops cleanly).',
-  usage: 'stratlab sweep --config FILE [--db PATH] [--workers N] [--experiment ID] [--run [--runs DIR]] [--no-progress] [--json]',
+  usage: 'stratlab sweep --config FILE [--db PATH] [--workers N] [--max-combinations N] [--experiment ID] [--run [--runs DIR]] [--no-progress] [--json]',
   options: {
     config: { type: 'string' },
     db: { type: 'string' },
     workers: { type: 'string' },
+    'max-combinations': { type: 'string' },
     experiment: { type: 'string' },
     run: { type: 'boolean' },
     runs: { type: 'string' },
@@ -34,6 +37,8 @@ export const sweepCommand: CommandSpec = {
     '  --config FILE      the research config (YAML or JSON): data, strategy, grid, where, settings, score, rules… (see configs/README.md)',
     '  --db PATH          the experiments database (default: the config\'s tracker, else $STRATLAB_DB, else ./research.db)',
     '  --workers N        worker threads, 0 runs in this thread (default: the config\'s workers, else the cores, at most 4)',
+    '  --max-combinations N  refuse a grid of more combinations (after where, over every symbol and timeframe) than N',
+    '                     (default: the config\'s maxCombinations, else $STRATLAB_MAX_COMBINATIONS, else 1,000,000); checked before any data loads',
     '  --experiment ID    the experiment id to record under (default: the config\'s experiment)',
     '  --run              also write a run directory (DIR/<config file name>/<run-id>/) with every strategy\'s traces and',
     `                     trades and the ${DEFAULT_EQUITY_TOP} best equity curves; every combination then runs again (nothing is resumed),`,
@@ -44,7 +49,8 @@ export const sweepCommand: CommandSpec = {
     '  -h, --help         this help',
     '',
     'Combinations already in the database (same strategy, symbol, timeframe, parameters, period and costs) are',
-    'not run again: rerun the same command after an interruption and it resumes.',
+    'not run again: rerun the same command after an interruption and it resumes. Two of the same command at once',
+    '(same config and database) split the work: each claims chunks of the grid, and every result is stored once.',
     'Ctrl-C / SIGTERM: running chunks finish and are committed, then it exits 130; a second Ctrl-C quits at once.',
     '',
     'Example: stratlab sweep --config configs/sma-cross-goog.yaml',
@@ -55,6 +61,7 @@ export const sweepCommand: CommandSpec = {
     const file = stringFlag(values, 'config');
     if (!file) throw usageError('--config FILE is required', 'see stratlab sweep --help and configs/README.md');
     const workers = numberFlag('workers', stringFlag(values, 'workers'), (x) => Number.isInteger(x) && x >= 0, 'a whole number ≥ 0');
+    const maxFlag = numberFlag('max-combinations', stringFlag(values, 'max-combinations'), (x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1');
     const experimentFlag = stringFlag(values, 'experiment');
     if (experimentFlag !== undefined && experimentFlag.trim() === '') throw usageError('--experiment: expected an experiment id, got ""');
 
@@ -64,9 +71,19 @@ export const sweepCommand: CommandSpec = {
     if (!config.grid) throw config.error(['grid'], 'required by stratlab sweep: the values to try per parameter, e.g. grid: { fast: [5, 10, 20] }');
     const dbPath = trackerPathFor(stringFlag(values, 'db'), config);
     const runsDir = runsFlag(values, 'opt-in');
+    // Counted before any data loads: a grid too big for the limit is refused at once (exit 2).
+    let maxCombinations = 0;
+    try {
+      maxCombinations = maxFlag ?? config.maxCombinations ?? maxCombinationsLimit();
+      countCombinations(config.grid, config.where?.fn, maxCombinations, config.data.length * (config.timeframes?.length ?? 1));
+    } catch (e) {
+      if (e instanceof StratlabError && e.code === 'BAD_ARGUMENT') throw usageError(`${file}: ${e.message}`, e.hint?.replace('.maxCombinations(n), ', ''));
+      throw e;
+    }
 
     const data = await loadConfigData(config.data);
     const tracker = openTracker(dbPath);
+    for (const note of tracker.migrationNotes) io.err(`note: ${note}`);
     const abort = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -78,7 +95,7 @@ export const sweepCommand: CommandSpec = {
     process.on('SIGTERM', onSignal);
     let result: SweepResult;
     try {
-      let sw = buildSweep(data).strategy(config.strategy).grid(config.grid);
+      let sw = buildSweep(data).strategy(config.strategy).grid(config.grid).maxCombinations(maxCombinations);
       if (config.where) sw = sw.where(config.where.fn);
       if (config.timeframes) sw = sw.timeframes(config.timeframes);
       if (config.between) sw = sw.between(config.between.from, config.between.to);
