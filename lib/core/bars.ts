@@ -14,6 +14,20 @@ export interface Bars {
   volume: Float64Array;
   /** Present only when the bars were loaded with `repair: true`: what was changed. */
   repairs?: RepairReport;
+  /**
+   * The file loadBars read these rows from, and the options that shape them, so a run can name its data
+   * and a later analysis reload it. Only on the object loadBars returns: a slice or resample is other rows.
+   */
+  source?: BarsSource;
+}
+
+/** Where loaded bars came from: an absolute path and the load options that change what its rows mean. */
+export interface BarsSource {
+  path: string;
+  format?: string;
+  timezone?: string;
+  columns?: Record<string, string>;
+  repair?: boolean;
 }
 
 export interface RepairReport {

@@ -63,7 +63,18 @@ export async function loadBars(file: string, options?: LoadOptions): Promise<Bar
     volume: columns.volume,
   };
   if (repairs) bars.repairs = repairs;
+  bars.source = sourceOf(file, opts);
   return bars;
+}
+
+/** What a run records to reload these bars later: the absolute path and the options that shape the rows. */
+function sourceOf(file: string, opts: LoadOptions): NonNullable<Bars['source']> {
+  const src: NonNullable<Bars['source']> = { path: path.resolve(file) };
+  if (opts.format) src.format = opts.format;
+  if (opts.timezone) src.timezone = opts.timezone;
+  if (opts.columns) src.columns = { ...opts.columns } as Record<string, string>;
+  if (opts.repair) src.repair = true;
+  return src;
 }
 
 /** Reads a file into raw columns without validating them (inspect uses this on broken files). */

@@ -16,6 +16,10 @@ const text = z.string({ invalid_type_error: 'expected text', required_error: 'mi
 const fingerprint = z.object({
   symbol: text, timeframe: text, path: z.string({ invalid_type_error: 'expected a path or null' }).nullable(),
   rows: z.number({ invalid_type_error: 'expected a number', required_error: 'missing' }), first: text, last: text, sha256: text,
+  load: z.object({
+    format: z.enum(['csv', 'parquet', 'json']).optional(), timezone: z.string().optional(),
+    columns: z.record(z.string()).optional(), repair: z.boolean().optional(),
+  }, { invalid_type_error: 'expected { format, timezone, columns, repair }' }).optional(),
 });
 const relative = text.refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), { message: 'expected a path inside the run directory' });
 const manifestSchema = z.object({

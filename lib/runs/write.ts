@@ -85,7 +85,7 @@ export async function writeRun(opts: WriteRunOptions): Promise<WrittenRun> {
     const manifest: RunManifest = {
       runId, configName, kind: opts.kind, strategy: { name: strategy.name, type },
       config: jsonSafe(opts.config ?? {}) as Record<string, unknown>,
-      data: opts.data.map((b, i) => fingerprint(b, opts.paths?.[i] ?? null)),
+      data: opts.data.map((b, i) => fingerprint(b, opts.paths?.[i] ?? b.source?.path ?? null)),
       settings: jsonSafe(opts.settings ?? {}) as Record<string, unknown>,
       stratlabVersion: stratlabVersion(), startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
       strategyCount: strategies.length, files,
@@ -344,7 +344,14 @@ export function fingerprint(b: Bars, file: string | null): DataFingerprint {
   for (const c of [b.time, b.open, b.high, b.low, b.close, b.volume]) h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
   const n = b.time.length;
   const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : '');
-  return { symbol: b.symbol, timeframe: b.timeframe, path: file ? path.resolve(file) : null, rows: n, first: iso(b.time[0]), last: iso(b.time[n - 1]), sha256: h.digest('hex').slice(0, 16) };
+  const abs = file ? path.resolve(file) : null;
+  const fp: DataFingerprint = { symbol: b.symbol, timeframe: b.timeframe, path: abs, rows: n, first: iso(b.time[0]), last: iso(b.time[n - 1]), sha256: h.digest('hex').slice(0, 16) };
+  // The options loadBars read the file with (when these bars are that file's), so an analysis reloads the same rows.
+  if (abs !== null && b.source?.path === abs) {
+    const { path: _path, ...load } = b.source;
+    if (Object.keys(load).length > 0) fp.load = load;
+  }
+  return fp;
 }
 
 let version: string | undefined;
