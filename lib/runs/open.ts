@@ -52,7 +52,7 @@ export function readManifest(dir: string): RunManifest {
     throw new StratlabError('FILE_NOT_FOUND', `${dir}: an unfinished run (its writer stopped before the end); it holds no complete run`, { location: { file: dir } });
   }
   if (!fs.existsSync(file)) {
-    throw new StratlabError('FILE_NOT_FOUND', `${file}: missing; ${dir} is not a finished run directory`, { location: { file }, hint: 'a run directory is runs/<config>/<run-id>/, written by stratlab run, sweep --run or backtest --run' });
+    throw new StratlabError('FILE_NOT_FOUND', `${file}: missing; ${dir} is not a finished run directory`, { location: { file }, hint: 'a run directory is runs/<config>/<run-id>/, written by stratlab run, backtest, optimize, walk-forward or sweep --write-run' });
   }
   let raw: unknown;
   try {

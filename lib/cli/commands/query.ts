@@ -6,19 +6,20 @@ import { openRun, type QueryTable } from '../../runs/open';
 import { textTable } from '../../viz/table';
 import type { CliIO, CommandSpec } from '../args';
 import { stringFlag, usageError } from '../flags';
+import { READ_RUN_FLAGS, READ_RUN_HELP, runFlag } from '../run-flags';
 
 export const queryCommand: CommandSpec = {
   name: 'query',
   summary: 'Read-only SQL (DuckDB) over a run directory: views strategy_index, traces, trades and equity.',
-  usage: 'stratlab query --run DIR --sql "SELECT …" [--json]',
+  usage: 'stratlab query --run DIR|latest [--runs DIR] --sql "SELECT …" [--json]',
   options: {
-    run: { type: 'string' },
+    ...READ_RUN_FLAGS,
     sql: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
   details: [
-    '  --run DIR          a run directory (runs/<config>/<run-id>/, with run.json)',
+    ...READ_RUN_HELP,
     '  --sql TEXT         SELECT / WITH / EXPLAIN statements (DuckDB SQL); the last one\'s rows are printed',
     '  --json             { "columns": [{ "name", "type" }], "rows": [{ column: value }] }: numbers as numbers,',
     '                     timestamps as ISO text (UTC), NaN and infinities as null',
@@ -44,13 +45,6 @@ export const queryCommand: CommandSpec = {
     return 0;
   },
 };
-
-/** --run DIR, required. */
-export function runFlag(values: Record<string, unknown>): string {
-  const dir = stringFlag(values, 'run');
-  if (dir === undefined || dir.trim() === '') throw usageError('--run DIR is required', 'a run directory such as runs/<config>/<run-id> (stratlab run prints it)');
-  return dir;
-}
 
 /** Rows as a text table, or { columns, rows } as JSON. */
 export function printTable(t: QueryTable, json: boolean, io: CliIO): void {

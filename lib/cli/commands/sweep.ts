@@ -9,7 +9,7 @@ import { openTracker } from '../../tracker';
 import type { CommandSpec } from '../args';
 import { loadConfig, loadConfigData, trackerPathFor } from '../config';
 import { numberFlag, stringFlag, usageError } from '../flags';
-import { runsFlag } from './backtest';
+import { NOTEBOOK_FLAGS, NOTEBOOK_HELP, notebookAfterRun, notebookFlags, notebookJson, notebookLines, runsFlag } from '../run-flags';
 import { configNameOf, DEFAULT_EQUITY_TOP, rawConfig } from './run';
 
 /** The exit code of a run stopped by a signal (128 + SIGINT), as shells report Ctrl-C. */
@@ -18,14 +18,15 @@ export const INTERRUPTED_EXIT = 130;
 export const sweepCommand: CommandSpec = {
   name: 'sweep',
   summary: 'Run a research config\'s parameter sweep, tracked in the experiments database (resumable; Ctrl-C stops cleanly).',
-  usage: 'stratlab sweep --config FILE [--db PATH] [--workers N] [--experiment ID] [--run [--runs DIR]] [--no-progress] [--json]',
+  usage: 'stratlab sweep --config FILE [--db PATH] [--workers N] [--experiment ID] [--write-run [--runs DIR]] [--notebook [--kernel ts|python] [--execute] [--html] [--launch]] [--no-progress] [--json]',
   options: {
     config: { type: 'string' },
     db: { type: 'string' },
     workers: { type: 'string' },
     experiment: { type: 'string' },
-    run: { type: 'boolean' },
+    'write-run': { type: 'boolean' },
     runs: { type: 'string' },
+    ...NOTEBOOK_FLAGS,
     'no-progress': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -35,10 +36,12 @@ export const sweepCommand: CommandSpec = {
     '  --db PATH          the experiments database (default: the config\'s tracker, else $STRATLAB_DB, else ./research.db)',
     '  --workers N        worker threads, 0 runs in this thread (default: the config\'s workers, else the cores, at most 4)',
     '  --experiment ID    the experiment id to record under (default: the config\'s experiment)',
-    '  --run              also write a run directory (DIR/<config file name>/<run-id>/) with every strategy\'s traces and',
+    '  --write-run        also write a run directory (DIR/<config file name>/<run-id>/) with every strategy\'s traces and',
     `                     trades and the ${DEFAULT_EQUITY_TOP} best equity curves; every combination then runs again (nothing is resumed),`,
     '                     and those already in the database are not recorded twice',
-    '  --runs DIR         where run directories go with --run (default ./runs)',
+    '  --runs DIR         where run directories go with --write-run (default ./runs)',
+    ...NOTEBOOK_HELP,
+    '                     (--notebook writes the run directory too)',
     '  --no-progress      no progress bar (it is drawn on stderr only when stderr is a terminal)',
     '  --json             the summary and the 10 best results as one JSON document',
     '  -h, --help         this help',
@@ -64,6 +67,8 @@ export const sweepCommand: CommandSpec = {
     if (!config.grid) throw config.error(['grid'], 'required by stratlab sweep: the values to try per parameter, e.g. grid: { fast: [5, 10, 20] }');
     const dbPath = trackerPathFor(stringFlag(values, 'db'), config);
     const runsDir = runsFlag(values, 'opt-in');
+    const writeRun = runsDir !== null;
+    const nbFlags = notebookFlags(values);
 
     const data = await loadConfigData(config.data);
     const tracker = openTracker(dbPath);
@@ -87,7 +92,7 @@ export const sweepCommand: CommandSpec = {
       if (config.score) sw = sw.score(config.score);
       if (config.rules) sw = sw.rules(config.rules);
       sw = sw.settings(config.settings);
-      if (values.run) sw = sw.capture({ traces: true, trades: true, equity: DEFAULT_EQUITY_TOP });
+      if (writeRun) sw = sw.capture({ traces: true, trades: true, equity: DEFAULT_EQUITY_TOP });
       const progress = !values['no-progress'] && process.stderr.isTTY ? 'bar' : 'none';
       result = await sw.track(tracker, experiment).progress(progress).signal(abort.signal).run();
     } finally {
@@ -97,24 +102,25 @@ export const sweepCommand: CommandSpec = {
     }
 
     let written: WrittenRun | null = null;
-    if (values.run && !result.interrupted) {
+    if (writeRun && !result.interrupted) {
       written = await runFromSweep(result, { runsDir: runsDir ?? undefined, configName: configNameOf(file), config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path) });
     }
 
+    const nb = await notebookAfterRun(written?.dir ?? null, nbFlags, io, !!values.json);
     const top = result.toJSON().results as Record<string, unknown>[];
     if (values.json) {
       const { results: _results, ...summary } = result.toJSON();
-      io.out(JSON.stringify({ tracker: dbPath, config: file, ...(written ? { runDir: written.dir } : {}), summary, top: top.filter((r) => r.status === 'ok').slice(0, 10) }, null, 2));
+      io.out(JSON.stringify({ tracker: dbPath, config: file, ...(written ? { runDir: written.dir, notebook: notebookJson(nb) } : {}), summary, top: top.filter((r) => r.status === 'ok').slice(0, 10) }, null, 2));
     } else {
       io.out(result.toString());
       if (!result.interrupted) {
         const db = stringFlag(values, 'db') !== undefined ? ` --db ${stringFlag(values, 'db')}` : '';
-        if (written) io.out(`\nRun written to ${written.dir}`);
+        if (written) io.out([`\nRun written to ${written.dir}`, ...notebookLines(nb)].join('\n'));
         io.out(`\nRecorded in ${dbPath} as ${experiment}. Next: stratlab top --config ${file}${db}; stratlab validate --top 5 --config ${file}${db}`);
       }
     }
     if (result.interrupted) {
-      if (values.run) io.err('interrupted: no run directory written (it would be incomplete)');
+      if (writeRun) io.err('interrupted: no run directory written (it would be incomplete)');
       io.err(`interrupted: ${result.ran.toLocaleString('en-US')} results committed to DB` +
         `${result.resumed ? ` (${result.resumed.toLocaleString('en-US')} were there already)` : ''}; rerun the same command to resume`);
       return INTERRUPTED_EXIT;
