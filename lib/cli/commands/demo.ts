@@ -100,7 +100,7 @@ export const demo: CommandSpec = {
       lastSweep = sw;
       const overfit = pboFromBlocks(sw.results.filter((r) => r.blocks).map((r) => r.blocks as Float64Array));
       say(sw.headline());
-      say(textTable(sw.rows(5)));
+      say(`${sw.tableNote(5)}\n${textTable(sw.rows(5))}`);
       say(`Probability of Backtest Overfitting over the ${overfit.nConfigs} configurations: ${overfit.pbo.toFixed(2)}`);
       const [report] = validateTop(tracker, 1, { data: { [daily.symbol]: daily }, validationStatus: 'any', candidates: { includeDisqualified: true } });
       if (report) say(`\n${report.toString()}`);
