@@ -53,13 +53,14 @@ function joinBlocks(blocks: Block[]): { source: string; lineOf: (line: number) =
   const lines = [...head];
   const map: (number | null)[] = head.map(() => null);
   blocks.forEach((b, k) => {
-    lines.push(`process.stdout.write('\\n@@README ${b.line}\\n');`);
+    lines.push(`process.stdout.write(\`\\n@@README ${b.line} \${Math.round(performance.now())}\\n\`);`);
     map.push(null);
     bodies[k].split('\n').forEach((text, i) => {
       lines.push(text);
       map.push(b.line + i);
     });
   });
+  lines.push(`process.stdout.write(\`\\n@@README 0 \${Math.round(performance.now())}\\n\`);`); // the end
   return { source: lines.join('\n') + '\n', lineOf: (line) => map[line - 1] ?? null };
 }
 
@@ -108,6 +109,10 @@ describe('README.md', () => {
       const first = r.err.split('\n').find((l) => /Error|error/.test(l)) ?? r.err.split('\n')[0];
       expect.fail(`${where}: ${first.trim()}\n--- stderr ---\n${r.err.slice(0, 4000)}`);
     }
-    expect(r.out).toContain(`@@README ${blocks.at(-1)!.line}`);
+    expect(r.out).toContain(`@@README ${blocks.at(-1)!.line} `);
+    if (process.env.STRATLAB_README_TIMING) {
+      const marks = [...r.out.matchAll(/@@README (\d+) (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+      console.log(marks.slice(0, -1).map(([line, t], i) => `README line ${line}: ${marks[i + 1][1] - t} ms`).join('\n'));
+    }
   }, 180_000);
 });

@@ -96,7 +96,7 @@ export const runCommand: CommandSpec = {
     '',
     'The run directory holds run.json, strategy_index.parquet, traces/<SYMBOL>_<TF>.parquet (signal changes),',
     'trades.parquet and equity.parquet; query it with stratlab query --run DIR --sql "…" or stratlab result --run DIR.',
-    'Nothing is recorded in the experiments database (stratlab sweep --run does both).',
+    'Nothing is recorded in the experiments database (stratlab sweep --write-run does both).',
     '',
     'Example: stratlab run --config configs/sma-cross-goog.yaml',
     'Exit codes: 0 written; 1 the data did not load or the run failed; 2 a flag or the config is wrong.',
