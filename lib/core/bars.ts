@@ -16,7 +16,8 @@ export interface Bars {
   repairs?: RepairReport;
   /**
    * The file loadBars read these rows from, and the options that shape them, so a run can name its data
-   * and a later analysis reload it. Only on the object loadBars returns: a slice or resample is other rows.
+   * and a later analysis reload it. Only on the object loadBars returns (not enumerable: it is not data, and
+   * a spread copy drops it): a slice or resample is other rows.
    */
   source?: BarsSource;
 }

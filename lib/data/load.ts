@@ -63,7 +63,8 @@ export async function loadBars(file: string, options?: LoadOptions): Promise<Bar
     volume: columns.volume,
   };
   if (repairs) bars.repairs = repairs;
-  bars.source = sourceOf(file, opts);
+  // Not enumerable: metadata, so two loads of the same rows from different files still compare equal.
+  Object.defineProperty(bars, 'source', { value: sourceOf(file, opts), enumerable: false, writable: true, configurable: true });
   return bars;
 }
 
