@@ -164,3 +164,55 @@ describe('latest wherever a run is expected', () => {
     expect(r.err).toMatch(/--run latest: no finished run under .*empty/);
   });
 });
+
+describe('several strategies in one config', () => {
+  function multi(): string {
+    const file = path.join(TMP, 'multi.yaml');
+    fs.writeFileSync(file, `experiment: grammar_multi
+data: { GOOG: ${path.relative(TMP, GOOG)} }
+strategies:
+  - strategy: sma_cross
+    grid: { fast: [5, 10], slow: [30, 50] }
+    where: fast < slow
+  - strategy: donchian-breakout
+    grid: { entry_period: [20, 55] }
+workers: 0
+`);
+    return file;
+  }
+
+  it('stratlab run writes one run holding every strategy of every entry', async () => {
+    const r = await cli('run', '--config', multi(), '--runs', path.join(TMP, 'multi-runs'), '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.strategyCount).toBe(6);
+    const q = await cli('query', '--run', out.runDir, '--sql', 'SELECT strategy, strategy_type, count(*)::INTEGER AS n FROM strategy_index GROUP BY ALL ORDER BY strategy', '--json');
+    expect(JSON.parse(q.out).rows).toEqual([
+      { strategy: 'DonchianBreakout', strategy_type: 'breakout', n: 2 },
+      { strategy: 'SmaCross', strategy_type: 'momentum', n: 4 },
+    ]);
+    const traced = await cli('query', '--run', out.runDir, '--sql', 'SELECT count(DISTINCT strategy_hash)::INTEGER AS n FROM traces', '--json');
+    expect(JSON.parse(traced.out).rows[0].n).toBe(6);
+  }, 60_000);
+
+  it('stratlab sweep tracks every entry, and --write-run makes one run of them', async () => {
+    const db = path.join(TMP, 'multi.db');
+    const r = await cli('sweep', '--config', multi(), '--db', db, '--write-run', '--runs', path.join(TMP, 'multi-sweep'), '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.strategies.map((s: { strategy: string }) => s.strategy)).toEqual(['SmaCross', 'DonchianBreakout']);
+    expect(readManifest(out.runDir).strategyCount).toBe(6);
+    const top = await cli('top', '--db', db, '--include-disqualified', '--min-trades', '0', '--json');
+    expect(new Set(JSON.parse(top.out).rows.map((row: { strategy: string }) => row.strategy))).toEqual(new Set(['SmaCross', 'DonchianBreakout']));
+  }, 60_000);
+
+  it('refuses strategy and strategies together, naming the key', async () => {
+    const file = path.join(TMP, 'both.yaml');
+    fs.writeFileSync(file, fs.readFileSync(multi(), 'utf8') + 'strategy: SmaCross\n');
+    const r = await cli('run', '--config', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/both\.yaml: strategies: give either strategies: \[\{ strategy, grid, where \}, …\] or strategy/);
+  });
+});

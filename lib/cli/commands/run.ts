@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Bars } from '../../core/bars';
-import { runFromSweep, type WrittenRun } from '../../runs/write';
+import { runFromSweeps, type WrittenRun } from '../../runs/write';
 import { sweep as buildSweep, type ProgressMode, type SweepResult } from '../../sweep';
 import type { CommandSpec } from '../args';
-import { loadConfig, loadConfigData, type ResearchConfig } from '../config';
+import { loadConfig, loadConfigData, type ResearchConfig, type StrategyPlan } from '../config';
 import { numberFlag, stringFlag, usageError } from '../flags';
 import { NOTEBOOK_FLAGS, NOTEBOOK_HELP, notebookAfterRun, notebookFlags, notebookJson, notebookLines, runsFolderFlag } from '../run-flags';
 
@@ -27,7 +27,10 @@ export interface RunConfigOptions {
 }
 
 export interface RunConfigResult extends WrittenRun {
+  /** The first strategy's sweep. */
   sweep: SweepResult;
+  /** One per strategy of the config (`strategies: [...]`), in its order. */
+  sweeps: SweepResult[];
   config: ResearchConfig;
 }
 
@@ -40,19 +43,20 @@ export function configNameOf(file: string): string {
 export async function runConfig(file: string, opts: RunConfigOptions = {}): Promise<RunConfigResult> {
   const config = loadConfig(file);
   const data = await loadConfigData(config.data);
-  const result = await sweepWithCapture(config, data, opts);
-  const written = await runFromSweep(result, {
+  const sweeps: SweepResult[] = [];
+  for (const plan of config.strategies) sweeps.push(await sweepWithCapture(config, data, opts, plan));
+  const written = await runFromSweeps(sweeps, {
     runsDir: opts.runsDir, configName: configNameOf(file), kind: 'run',
     config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path),
   });
-  return { ...written, sweep: result, config };
+  return { ...written, sweep: sweeps[0], sweeps, config };
 }
 
-/** The config's sweep (or, with no grid, its strategy's defaults once per dataset) with capture on. */
-export function sweepWithCapture(config: ResearchConfig, data: Record<string, Bars>, opts: RunConfigOptions = {}): Promise<SweepResult> {
-  let sw = buildSweep(data).strategy(config.strategy);
-  sw = config.grid ? sw.grid(config.grid) : sw.paramSets([{}]);
-  if (config.where) sw = sw.where(config.where.fn);
+/** One strategy's sweep (or, with no grid, its defaults once per dataset) with capture on; the config's first by default. */
+export function sweepWithCapture(config: ResearchConfig, data: Record<string, Bars>, opts: RunConfigOptions = {}, plan: StrategyPlan = config.strategies[0]): Promise<SweepResult> {
+  let sw = buildSweep(data).strategy(plan.strategy);
+  sw = plan.grid ? sw.grid(plan.grid) : sw.paramSets([{}]);
+  if (plan.where) sw = sw.where(plan.where.fn);
   if (config.timeframes) sw = sw.timeframes(config.timeframes);
   if (config.between) sw = sw.between(config.between.from, config.between.to);
   const n = opts.workers ?? config.workers;
@@ -115,9 +119,10 @@ export const runCommand: CommandSpec = {
     const nb = await notebookAfterRun(r.dir, nbFlags, io, !!values.json);
     if (values.json) {
       const { results: _results, ...summary } = r.sweep.toJSON();
-      io.out(JSON.stringify({ runDir: r.dir, runId: r.runId, strategyCount: r.manifest.strategyCount, files: r.manifest.files, summary, notebook: notebookJson(nb) }, null, 2));
+      const strategies = r.sweeps.length > 1 ? { strategies: r.sweeps.map((sw) => { const { results: _r, ...rest } = sw.toJSON(); return rest; }) } : {};
+      io.out(JSON.stringify({ runDir: r.dir, runId: r.runId, strategyCount: r.manifest.strategyCount, files: r.manifest.files, summary, ...strategies, notebook: notebookJson(nb) }, null, 2));
     } else {
-      io.out(`${r.sweep.headline()}\nRun written to ${r.dir}\nNext: stratlab result --run ${r.dir}; stratlab query --run ${r.dir} --sql "SELECT * FROM strategy_index LIMIT 5"`);
+      io.out(`${r.sweeps.map((sw) => sw.headline()).join('\n')}\nRun written to ${r.dir}\nNext: stratlab result --run ${r.dir}; stratlab query --run ${r.dir} --sql "SELECT * FROM strategy_index LIMIT 5"`);
       for (const line of notebookLines(nb)) io.out(line);
     }
     return 0;

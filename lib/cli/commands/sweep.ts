@@ -3,7 +3,7 @@
  * committed to the tracker in batches. Ctrl-C (or SIGTERM) stops it cleanly: the chunks running
  * finish and are committed, nothing new starts, and the same command resumes where it stopped.
  */
-import { runFromSweep, type WrittenRun } from '../../runs/write';
+import { runFromSweeps, type WrittenRun } from '../../runs/write';
 import { sweep as buildSweep, type SweepResult } from '../../sweep';
 import { openTracker } from '../../tracker';
 import type { CommandSpec } from '../args';
@@ -64,7 +64,9 @@ export const sweepCommand: CommandSpec = {
     const config = loadConfig(file);
     const experiment = experimentFlag ?? config.experiment;
     if (!experiment) throw config.error(['experiment'], 'required by stratlab sweep: the id to record results under, e.g. experiment: sma_goog_001 (or pass --experiment ID)');
-    if (!config.grid) throw config.error(['grid'], 'required by stratlab sweep: the values to try per parameter, e.g. grid: { fast: [5, 10, 20] }');
+    for (const plan of config.strategies) {
+      if (!plan.grid) throw config.error([...plan.at, 'grid'], 'required by stratlab sweep: the values to try per parameter, e.g. grid: { fast: [5, 10, 20] }');
+    }
     const dbPath = trackerPathFor(stringFlag(values, 'db'), config);
     const runsDir = runsFlag(values, 'opt-in');
     const writeRun = runsDir !== null;
@@ -81,10 +83,12 @@ export const sweepCommand: CommandSpec = {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    let result: SweepResult;
+    // One tracked sweep per strategy of the config (strategies: [...]); with --write-run, one run of them all.
+    const results: SweepResult[] = [];
     try {
-      let sw = buildSweep(data).strategy(config.strategy).grid(config.grid);
-      if (config.where) sw = sw.where(config.where.fn);
+      for (const plan of config.strategies) {
+      let sw = buildSweep(data).strategy(plan.strategy).grid(plan.grid!);
+      if (plan.where) sw = sw.where(plan.where.fn);
       if (config.timeframes) sw = sw.timeframes(config.timeframes);
       if (config.between) sw = sw.between(config.between.from, config.between.to);
       const n = workers ?? config.workers;
@@ -94,25 +98,31 @@ export const sweepCommand: CommandSpec = {
       sw = sw.settings(config.settings);
       if (writeRun) sw = sw.capture({ traces: true, trades: true, equity: DEFAULT_EQUITY_TOP });
       const progress = !values['no-progress'] && process.stderr.isTTY ? 'bar' : 'none';
-      result = await sw.track(tracker, experiment).progress(progress).signal(abort.signal).run();
+      const one = await sw.track(tracker, experiment).progress(progress).signal(abort.signal).run();
+      results.push(one);
+      if (one.interrupted) break;
+      }
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       tracker.close();
     }
 
+    const result = results.find((r) => r.interrupted) ?? results[0];
+    const interrupted = results.some((r) => r.interrupted);
     let written: WrittenRun | null = null;
-    if (writeRun && !result.interrupted) {
-      written = await runFromSweep(result, { runsDir: runsDir ?? undefined, configName: configNameOf(file), config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path) });
+    if (writeRun && !interrupted) {
+      written = await runFromSweeps(results, { runsDir: runsDir ?? undefined, configName: configNameOf(file), config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path) });
     }
 
     const nb = await notebookAfterRun(written?.dir ?? null, nbFlags, io, !!values.json);
-    const top = result.toJSON().results as Record<string, unknown>[];
+    const top = results.flatMap((r) => r.toJSON().results as Record<string, unknown>[]).sort((a, b) => (b.score as number) - (a.score as number));
     if (values.json) {
       const { results: _results, ...summary } = result.toJSON();
-      io.out(JSON.stringify({ tracker: dbPath, config: file, ...(written ? { runDir: written.dir, notebook: notebookJson(nb) } : {}), summary, top: top.filter((r) => r.status === 'ok').slice(0, 10) }, null, 2));
+      const each = results.length > 1 ? { strategies: results.map((r) => { const { results: _r, ...rest } = r.toJSON(); return rest; }) } : {};
+      io.out(JSON.stringify({ tracker: dbPath, config: file, ...(written ? { runDir: written.dir, notebook: notebookJson(nb) } : {}), summary, ...each, top: top.filter((r) => r.status === 'ok').slice(0, 10) }, null, 2));
     } else {
-      io.out(result.toString());
+      io.out(results.map((r) => r.toString()).join('\n\n'));
       if (!result.interrupted) {
         const db = stringFlag(values, 'db') !== undefined ? ` --db ${stringFlag(values, 'db')}` : '';
         if (written) io.out([`\nRun written to ${written.dir}`, ...notebookLines(nb)].join('\n'));
