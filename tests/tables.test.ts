@@ -7,6 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../lib/cli/main';
+import { executeNotebook } from '../lib/notebook/execute';
+import { generateNotebook } from '../lib/notebook/generate';
+import { runFromSweep } from '../lib/runs/write';
 import { loadBars } from '../lib/data';
 import { sweep, type SweepResult } from '../lib/sweep';
 import { openTracker } from '../lib/tracker';
@@ -69,4 +72,18 @@ describe('stratlab top', () => {
     expect(out).toContain('same in every row: longOnly=false');
     expect(out.match(/longOnly/g)).toHaveLength(1);
   });
+});
+
+describe("a generated notebook's top strategies", () => {
+  it.each(['ts', 'python'] as const)('are labelled "SmaCross fast=10 slow=30", the shared parameters in the caption (%s kernel)', async (kernel) => {
+    const goog = await loadBars(GOOG);
+    const sw = await sweep(goog).strategy('SmaCross').grid({ fast: [5, 10], slow: [30, 50] }).workers(0).progress('none').capture().run();
+    const { dir } = await runFromSweep(sw, { runsDir: path.join(TMP, 'runs'), configName: `tables_${kernel}` });
+    const file = generateNotebook(dir, { kernel });
+    expect((await executeNotebook(file)).errors).toEqual([]);
+    const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { outputs?: { data?: Record<string, string | string[]> }[] }[] };
+    const html = nb.cells.flatMap((c) => c.outputs ?? []).map((o) => [o.data?.['text/html'] ?? ''].flat().join('')).find((h) => h.includes('Top 4 by score')) ?? '';
+    expect(html).toContain('same in every strategy: longOnly=false');
+    expect(html).toMatch(/<td>SmaCross fast=10 slow=30<\/td>/);
+  }, 180_000);
 });
