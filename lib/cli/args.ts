@@ -39,7 +39,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): { values: R
  */
 const RENAMED: Record<string, (spec: CommandSpec) => string | undefined> = {
   '--run': (spec) => spec.options['write-run'] ? 'Did you mean --write-run? (--run DIR names a run to read, as in stratlab query --run latest)'
-    : spec.options['no-run'] || spec.options.runs ? `${spec.name} writes its run directory by itself: --runs DIR says where, --no-run skips it (--run DIR names a run to read, as in stratlab query --run latest)`
+    : spec.options['no-run'] || spec.options.runs ? `${spec.name} writes its run directory by itself: --runs DIR says where${spec.options['no-run'] ? ', --no-run skips it' : ''} (--run DIR names a run to read, as in stratlab query --run latest)`
       : undefined,
   '--run-dir': (spec) => spec.options.runs ? 'Did you mean --runs DIR? (the folder run directories are written to)' : spec.options.run ? 'Did you mean --run DIR?' : undefined,
 };
