@@ -2,7 +2,8 @@
 export { StratlabError, isStratlabError } from './core/errors';
 export type { ErrorCode, ErrorLocation } from './core/errors';
 export { barCount, viewRows } from './core/bars';
-export type { Bars, RepairReport } from './core/bars';
+export type { Bars, BarsSource, RepairReport } from './core/bars';
+export { paramsHash } from './core/hash';
 export { timeframeMs, labelForMs } from './core/timeframe';
 
 export * from './data';

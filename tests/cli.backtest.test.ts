@@ -276,6 +276,6 @@ describe('stratlab backtest --help', () => {
       expect(help.out).toContain(s.description);
       expect(help.out).toContain(JSON.stringify(s.defaults));
     }
-    expect(overview.out).toMatch(/^\s+backtest\s+Backtest a built-in strategy/m);
+    expect(overview.out).toMatch(/^\s+backtest \(bt\)\s+Backtest a built-in strategy/m);
   });
 });

@@ -167,11 +167,11 @@ describe('backtest and sweep --run', () => {
     expect((await cli(['backtest', '--data', GOOG, '--strategy', 'SmaCross', '--runs', runs, '--no-run'])).err).toMatch(/--runs DIR and --no-run contradict/);
   });
 
-  it('sweep --run writes a run and records each result once in the database, even when run twice', async () => {
+  it('sweep --write-run writes a run and records each result once in the database, even when run twice', async () => {
     const runs = path.join(TMP, 'sw-runs');
     const db = path.join(TMP, 'research.db');
     for (let k = 0; k < 2; k++) {
-      const r = await cli(['sweep', '--config', CONFIG, '--db', db, '--run', '--runs', runs, '--json']);
+      const r = await cli(['sweep', '--config', CONFIG, '--db', db, '--write-run', '--runs', runs, '--json']);
       expect(r.code).toBe(0);
       const run = await openRun(JSON.parse(r.out).runDir);
       try {

@@ -179,7 +179,8 @@ describe('sweep', () => {
     const sw = await sweep(goog).strategy(SmaCross).grid({ fast: [5, 10], slow: [30, 50] }).workers(0).progress('none').run();
     const text = sw.toString();
     expect(text).toContain('SmaCross: 4 combinations');
-    expect(text).toMatch(/rank\s+symbol\s+timeframe\s+fast\s+slow/);
+    expect(text).toMatch(/rank\s+strategy\s+score/);
+    expect(text).toContain('SmaCross fast=10 slow=30');
     const fig = sw.heatmap()!;
     expect(fig.data[0].type).toBe('heatmap');
     expect(JSON.parse(JSON.stringify(sw)).results).toHaveLength(4);

@@ -572,13 +572,12 @@ describe('display in a notebook and a terminal', () => {
     expect(JSON.parse(JSON.stringify(rows))[0].strategy).toBe('SmaCross');
     const html = rows.toHTML();
     expect(html).toMatch(/^<table class="stratlab-table"><caption[^>]*>experiments, where status = 'ok' and totalTrades &gt;= 30/);
-    expect(html).toContain('<td>DonchianBreakout</td>');
-    expect(html).toContain('<td>atrPeriod=14 entryPeriod=20 exitPeriod=10 stopLossAtr=2</td>');
+    expect(html).toContain('<td>DonchianBreakout atrPeriod=14 entryPeriod=20 exitPeriod=10 stopLossAtr=2</td>');
     expect(html).toContain('(6 rows)');
     const text = inspect(rows);
     const lines = text.split('\n');
-    expect(lines[1]).toMatch(/^id\s+experiment\s+strategy\s+symbol\s+tf\s+params\s+score\s+return %\s+ann %\s+sharpe\s+max dd %\s+trades\s+win rate\s+PF\s+costs\s+validation\s+state$/);
-    expect(lines[3]).toMatch(/^\s*5\s+sweep_001\s+SmaCross\s+QQQ\s+1h\s+fast=10 slow=30\s+1\.2\s+40\s+8\s+1\.2\s+-12\.5\s+80\s+0\.48\s+1\.3\s+0\.0003 close\s+rejected\s+ok$/);
+    expect(lines[1]).toMatch(/^id\s+experiment\s+strategy\s+symbol\s+tf\s+score\s+return %\s+ann %\s+sharpe\s+max dd %\s+trades\s+win rate\s+PF\s+costs\s+validation\s+state$/);
+    expect(lines[3]).toMatch(/^\s*5\s+sweep_001\s+SmaCross fast=10 slow=30\s+QQQ\s+1h\s+1\.2\s+40\s+8\s+1\.2\s+-12\.5\s+80\s+0\.48\s+1\.3\s+0\.0003 close\s+rejected\s+ok$/);
     expect(lines.at(-1)).toBe('(6 rows)');
   });
 

@@ -1,8 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StratlabError } from '../core/errors';
+import { nearest } from '../data/options';
 
 export interface CommandSpec {
   name: string;
+  /** Short names the command also answers to (`bt` for backtest), shown in --help. */
+  aliases?: string[];
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
@@ -22,9 +25,31 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): { values: R
     const { values, positionals } = parseArgs({ args: attachNegativeNumbers(spec, argv), options: spec.options, allowPositionals: true, strict: true });
     return { values: values as Record<string, unknown>, positionals };
   } catch (e) {
+    // The CLI prefixes `stratlab <command>: ` itself; the message is only what went wrong.
     const msg = (e as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '');
-    throw new StratlabError('CLI_USAGE', `${spec.name}: ${msg}`, { hint: `usage: ${spec.usage}` });
+    const unknown = /^Unknown option '(--?[^']+)'/.exec(msg)?.[1];
+    const better = unknown ? unknownFlagHint(spec, unknown) : undefined;
+    throw new StratlabError('CLI_USAGE', better ? `${msg}. ${better}` : msg, { hint: `usage: ${spec.usage}` });
   }
+}
+
+/**
+ * The one CLI grammar, for flags spelt the old way: `--run DIR|latest` names a run to read, `--runs DIR`
+ * is the folder runs are written to, `--no-run` skips writing one, `--write-run` asks a sweep for one.
+ */
+const RENAMED: Record<string, (spec: CommandSpec) => string | undefined> = {
+  '--run': (spec) => spec.options['write-run'] ? 'Did you mean --write-run? (--run DIR names a run to read, as in stratlab query --run latest)'
+    : spec.options['no-run'] || spec.options.runs ? `${spec.name} writes its run directory by itself: --runs DIR says where${spec.options['no-run'] ? ', --no-run skips it' : ''} (--run DIR names a run to read, as in stratlab query --run latest)`
+      : undefined,
+  '--run-dir': (spec) => spec.options.runs ? 'Did you mean --runs DIR? (the folder run directories are written to)' : spec.options.run ? 'Did you mean --run DIR?' : undefined,
+};
+
+function unknownFlagHint(spec: CommandSpec, flag: string): string | undefined {
+  const renamed = RENAMED[flag]?.(spec);
+  if (renamed) return renamed;
+  const names = Object.keys(spec.options).map((o) => `--${o}`);
+  const near = nearest(flag, names);
+  return near ? `Did you mean ${near}?` : undefined;
 }
 
 /**
@@ -45,7 +70,7 @@ function attachNegativeNumbers(spec: CommandSpec, argv: string[]): string[] {
 }
 
 export function helpText(spec: CommandSpec): string {
-  const lines = [`usage: ${spec.usage}`, '', spec.summary];
+  const lines = [`usage: ${spec.usage}`, ...(spec.aliases?.length ? [`alias: stratlab ${spec.aliases.join(', stratlab ')}`] : []), '', spec.summary];
   if (spec.details?.length) lines.push('', ...spec.details);
   return lines.join('\n');
 }

@@ -80,6 +80,9 @@ const gridEntry = z.union(
   expect('a list of values or { from, to, step }'),
 );
 
+const gridMap = z.record(gridEntry, expect('parameter: values entries such as { fast: [5, 10, 20] }'));
+const whereText = z.string(expect("a constraint such as 'fast < slow'")).min(1);
+
 const paramSpec = z.union(
   [
     z.array(scalar, expect('a non-empty list of choices')).min(1),
@@ -149,9 +152,13 @@ const configSchema = z.object({
   timeframes: z.array(timeframeLabel, expect('a list of timeframes such as [1h, 4h]')).min(1).optional(),
   between: z.object({ from: dateText.optional(), to: dateText.optional() }).strict()
     .refine((b) => b.from === undefined || b.to === undefined || parseTimestamp(b.from) <= parseTimestamp(b.to), { message: 'from is after to' }).optional(),
-  strategy: strategySpec,
-  grid: z.record(gridEntry, expect('parameter: values entries such as { fast: [5, 10, 20] }')).optional(),
-  where: z.string(expect("a constraint such as 'fast < slow'")).min(1).optional(),
+  strategy: strategySpec.optional(),
+  grid: gridMap.optional(),
+  where: whereText.optional(),
+  strategies: z.array(
+    z.object({ strategy: strategySpec, grid: gridMap.optional(), where: whereText.optional() }).strict(),
+    expect('a list of { strategy, grid, where } entries'),
+  ).min(1).optional(),
   settings: z.record(z.unknown(), expect('engine settings such as { spread: 0.0003, fill: close }')).optional(),
   score: z.enum(SCORE_NAMES).optional(),
   rules: rulesSchema.optional(),
@@ -176,6 +183,14 @@ export interface DataSpec {
   at: Path;
 }
 
+export interface StrategyPlan {
+  strategy: StrategyClass;
+  /** Where the entry is in the file ([] for top-level strategy/grid/where; ['strategies', i]). */
+  at: Path;
+  grid?: ParamGrid;
+  where?: { text: string; fn: WhereFn };
+}
+
 export interface ResearchConfig {
   /** The config file as given on the command line (errors name it so). */
   file: string;
@@ -191,6 +206,12 @@ export interface ResearchConfig {
   /** Canonical parameter names; ranges expanded. */
   grid?: ParamGrid;
   where?: { text: string; fn: WhereFn };
+  /**
+   * Every strategy with its grid and constraint: `strategies: [{ strategy, grid, where }, …]`, or the one
+   * `strategy`/`grid`/`where` (then the first entry is those). sweep and run use them all (one run);
+   * optimize, walk-forward and validate use the first.
+   */
+  strategies: StrategyPlan[];
   settings: EngineOptions;
   score?: keyof typeof SCORES;
   rules?: Partial<DisqualificationRules>;
@@ -258,49 +279,15 @@ function resolveConfig(c: RawConfig, file: string, dir: string, error: ResearchC
       return { symbol, path: p, timeframe: spec.timeframe, timezone: spec.timezone, at: where };
     });
 
-  const S = resolveStrategy(c.strategy, dir, error);
-  const defaults = parameterDefaults(S);
-  const canonical = (name: string, at: Path): string => {
-    try {
-      checkParameterNames(S, [name]);
-    } catch (e) {
-      throw error(at, (e as Error).message);
-    }
-    return parameterKey(S, name) ?? name;
-  };
-
-  let grid: ParamGrid | undefined;
-  if (c.grid) {
-    grid = {};
-    const fields = fieldSchemas(S);
-    for (const [key, entry] of Object.entries(c.grid)) {
-      const name = canonical(key, ['grid', key]);
-      const values = Array.isArray(entry) ? entry : expandRange(entry, ['grid', key], error);
-      values.forEach((v, i) => {
-        const problem = fields[name] ? fieldProblem(fields[name], v) : null;
-        if (problem) throw error(Array.isArray(entry) ? ['grid', key, i] : ['grid', key], `${strategyName(S)}.${name}: ${problem}`);
-      });
-      grid[name] = values;
-    }
+  if (c.strategies && (c.strategy !== undefined || c.grid || c.where)) {
+    throw error(['strategies'], 'give either strategies: [{ strategy, grid, where }, …] or strategy (with grid and where), not both');
   }
-
-  let where: ResearchConfig['where'];
-  if (c.where !== undefined) {
-    let parsed;
-    try {
-      parsed = parseWhere(c.where);
-    } catch (e) {
-      if (!(e instanceof WhereSyntaxError)) throw e;
-      throw error(['where'], `cannot read ${JSON.stringify(c.where)}: ${e.message} at column ${e.column}`);
-    }
-    const names = new Map(parsed.names.map((n) => [n, canonical(n, ['where'])]));
-    // A parameter not in the grid or space has its default value.
-    const fn = parsed.compile((p, n) => {
-      const key = names.get(n)!;
-      return key in p ? p[key] : defaults[key];
-    });
-    where = { text: c.where, fn };
-  }
+  if (!c.strategies && c.strategy === undefined) throw error(['strategy'], "required: a built-in strategy name such as SmaCross (or strategies: [{ strategy, grid, where }, …])");
+  const plans = c.strategies
+    ? c.strategies.map((e, i) => resolvePlan(e.strategy, e.grid, e.where, ['strategies', i], dir, error))
+    : [resolvePlan(c.strategy!, c.grid, c.where, [], dir, error)];
+  const { strategy: S, grid, where } = plans[0];
+  const canonical = canonicalName(S, error);
 
   const settings = checkSettings(c.settings ?? {}, error);
 
@@ -337,29 +324,82 @@ function resolveConfig(c: RawConfig, file: string, dir: string, error: ResearchC
   return {
     file, experiment: c.experiment, tracker: c.tracker === undefined ? undefined : local(c.tracker),
     data, validationData, timeframes: c.timeframes, between: c.between,
-    strategy: S, grid, where, settings, score: c.score, rules: c.rules as Partial<DisqualificationRules> | undefined, workers: c.workers,
+    strategy: S, grid, where, strategies: plans, settings, score: c.score, rules: c.rules as Partial<DisqualificationRules> | undefined, workers: c.workers,
     maxCombinations: c.maxCombinations, validation, optimize, walkForward, error,
   };
 }
 
-function resolveStrategy(spec: RawConfig['strategy'], dir: string, error: ResearchConfig['error']): StrategyClass {
+/** A parameter name as the strategy calls it (snake_case and aliases accepted), or an error at `at`. */
+function canonicalName(S: StrategyClass, error: ResearchConfig['error']): (name: string, at: Path) => string {
+  return (name, at) => {
+    try {
+      checkParameterNames(S, [name]);
+    } catch (e) {
+      throw error(at, (e as Error).message);
+    }
+    return parameterKey(S, name) ?? name;
+  };
+}
+
+/** One strategy with its grid and constraint, checked against it; `at` is where the entry is in the file. */
+function resolvePlan(spec: NonNullable<RawConfig['strategy']>, rawGrid: RawConfig['grid'], rawWhere: string | undefined, at: Path, dir: string, error: ResearchConfig['error']): StrategyPlan {
+  const S = resolveStrategy(spec, dir, error, [...at, 'strategy']);
+  const defaults = parameterDefaults(S);
+  const canonical = canonicalName(S, error);
+
+  let grid: ParamGrid | undefined;
+  if (rawGrid) {
+    grid = {};
+    const fields = fieldSchemas(S);
+    for (const [key, entry] of Object.entries(rawGrid)) {
+      const name = canonical(key, [...at, 'grid', key]);
+      const values = Array.isArray(entry) ? entry : expandRange(entry, [...at, 'grid', key], error);
+      values.forEach((v, i) => {
+        const problem = fields[name] ? fieldProblem(fields[name], v) : null;
+        if (problem) throw error(Array.isArray(entry) ? [...at, 'grid', key, i] : [...at, 'grid', key], `${strategyName(S)}.${name}: ${problem}`);
+      });
+      grid[name] = values;
+    }
+  }
+
+  let where: ResearchConfig['where'];
+  if (rawWhere !== undefined) {
+    let parsed;
+    try {
+      parsed = parseWhere(rawWhere);
+    } catch (e) {
+      if (!(e instanceof WhereSyntaxError)) throw e;
+      throw error([...at, 'where'], `cannot read ${JSON.stringify(rawWhere)}: ${e.message} at column ${e.column}`);
+    }
+    const names = new Map(parsed.names.map((n) => [n, canonical(n, [...at, 'where'])]));
+    // A parameter not in the grid or space has its default value.
+    const fn = parsed.compile((p, n) => {
+      const key = names.get(n)!;
+      return key in p ? p[key] : defaults[key];
+    });
+    where = { text: rawWhere, fn };
+  }
+  return { strategy: S, grid, where, at };
+}
+
+function resolveStrategy(spec: NonNullable<RawConfig['strategy']>, dir: string, error: ResearchConfig['error'], at: Path = ['strategy']): StrategyClass {
   if (typeof spec === 'string') {
     try {
       return strategyByName(spec);
     } catch (e) {
       if (!isStratlabError(e)) throw e;
-      throw error(['strategy'], e.message + (e.message.includes('Did you mean') ? '' : ` (${e.hint})`));
+      throw error(at, e.message + (e.message.includes('Did you mean') ? '' : ` (${e.hint})`));
     }
   }
   const file = path.resolve(dir, spec.module);
-  if (!fs.existsSync(file)) throw error(['strategy', 'module'], `file not found: ${spec.module} (looked in ${file})`);
-  if (!/\.c?js$/.test(file)) throw error(['strategy', 'module'], `${spec.module}: expected a JavaScript module (.js or .cjs); compile TypeScript first`);
+  if (!fs.existsSync(file)) throw error([...at, 'module'], `file not found: ${spec.module} (looked in ${file})`);
+  if (!/\.c?js$/.test(file)) throw error([...at, 'module'], `${spec.module}: expected a JavaScript module (.js or .cjs); compile TypeScript first`);
   let mod: Record<string, unknown>;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(file) as Record<string, unknown>;
   } catch (e) {
-    throw error(['strategy', 'module'], `${spec.module} did not load: ${(e as Error).message.split('\n')[0]}`);
+    throw error([...at, 'module'], `${spec.module} did not load: ${(e as Error).message.split('\n')[0]}`);
   }
   const isStrategy = (x: unknown): x is StrategyClass => typeof x === 'function' && !!(x as StrategyClass).params && typeof (x as StrategyClass).params.safeParse === 'function';
   if (spec.export !== undefined) {
@@ -367,12 +407,12 @@ function resolveStrategy(spec: RawConfig['strategy'], dir: string, error: Resear
     if (isStrategy(S)) return S;
     const exports = Object.keys(mod).filter((k) => isStrategy(mod[k]));
     const near = nearest(spec.export, exports);
-    throw error(['strategy', 'export'], `${spec.module} has no strategy export '${spec.export}'.` + (near ? ` Did you mean '${near}'?` : exports.length ? ` It exports ${exports.join(', ')}` : ''));
+    throw error([...at, 'export'], `${spec.module} has no strategy export '${spec.export}'.` + (near ? ` Did you mean '${near}'?` : exports.length ? ` It exports ${exports.join(', ')}` : ''));
   }
   if (isStrategy(mod)) return mod;
   const exports = Object.keys(mod).filter((k) => isStrategy(mod[k]));
   if (exports.length === 1) return mod[exports[0]] as StrategyClass;
-  throw error(['strategy'], exports.length ? `${spec.module} exports several strategies (${exports.join(', ')}): say which with export:` : `${spec.module} exports no Strategy class (a class with a static zod params schema)`);
+  throw error(at, exports.length ? `${spec.module} exports several strategies (${exports.join(', ')}): say which with export:` : `${spec.module} exports no Strategy class (a class with a static zod params schema)`);
 }
 
 function expandRange(r: { from: number; to: number; step?: number }, at: Path, error: ResearchConfig['error']): number[] {

@@ -71,6 +71,44 @@ export function jsonObjectFlag(name: string, raw: string | undefined, example: s
 }
 
 /**
+ * Strategy parameters: `fast=10,slow=30` (numbers, true/false, else text) or a JSON object
+ * `{"fast":10,"slow":30}`. A mistake names the pair: `--params "fast10": expected name=value …`.
+ */
+export function paramsFlag(name: string, raw: string | undefined, example: string): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  if (!raw.includes('=') && (/^\s*[{[]/.test(raw) || isJson(raw))) return jsonObjectFlag(name, raw, example);
+  const out: Record<string, unknown> = {};
+  for (const part of raw.split(',')) {
+    if (part.trim() === '' && raw.trim() === '') break;
+    const m = /^\s*([A-Za-z_][\w-]*)\s*=\s*(.*?)\s*$/.exec(part);
+    if (!m || m[2] === '') {
+      throw usageError(`--${name} ${JSON.stringify(part.trim())}: expected name=value pairs such as fast=10,slow=30 (or a JSON object such as '${example}')`);
+    }
+    if (m[1] in out) throw usageError(`--${name}: ${m[1]} is given twice`);
+    out[m[1]] = scalarText(m[2]);
+  }
+  return out;
+}
+
+function isJson(raw: string): boolean {
+  try {
+    JSON.parse(raw);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `10` → 10, `true` → true, `'x'`/`"x"` → x, anything else stays text. */
+function scalarText(v: string): unknown {
+  if (v === 'true' || v === 'false') return v === 'true';
+  const x = Number(v);
+  if (Number.isFinite(x)) return x;
+  const quoted = /^(['"])(.*)\1$/.exec(v);
+  return quoted ? quoted[2] : v;
+}
+
+/**
  * V8's JSON.parse message, on one line and with a position. Node 20 says where for most mistakes
  * ("… in JSON at position 7") but not for an unexpected token ("Unexpected token 'x', "{…}" is not
  * valid JSON"); there the position is where the shortest failing prefix ends.

@@ -22,14 +22,17 @@ function version(): string {
   return (require('../../package.json') as { version: string }).version;
 }
 
+/** `backtest (bt)`: a command's name with its aliases, as --help lists it. */
+const label = (c: CommandSpec) => (c.aliases?.length ? `${c.name} (${c.aliases.join(', ')})` : c.name);
+
 function overview(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const width = Math.max(...COMMANDS.map((c) => label(c).length));
   return [
     `stratlab ${version()} — trading-strategy research toolkit`,
     '',
     'usage: stratlab COMMAND [options]   (every command takes --help and --json)',
     '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${label(c).padEnd(width)}  ${c.summary}`),
   ].join('\n');
 }
 
@@ -41,7 +44,7 @@ const stdio: CliIO = {
 function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | undefined {
   for (const words of [2, 1]) {
     const name = argv.slice(0, words).join(' ');
-    const spec = COMMANDS.find((c) => c.name === name);
+    const spec = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
     if (spec) return { spec, rest: argv.slice(words) };
   }
   return undefined;

@@ -16,6 +16,21 @@ export interface Bars {
   repairs?: RepairReport;
   /** What loading did that the file does not show, e.g. `column "Date": UTC offsets -05:00, -04:00 normalised to UTC`. */
   loadNotes?: string[];
+  /**
+   * The file loadBars read these rows from, and the options that shape them, so a run can name its data
+   * and a later analysis reload it. Only on the object loadBars returns (not enumerable: it is not data, and
+   * a spread copy drops it): a slice or resample is other rows.
+   */
+  source?: BarsSource;
+}
+
+/** Where loaded bars came from: an absolute path and the load options that change what its rows mean. */
+export interface BarsSource {
+  path: string;
+  format?: string;
+  timezone?: string;
+  columns?: Record<string, string>;
+  repair?: boolean;
 }
 
 export interface RepairReport {

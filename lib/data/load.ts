@@ -69,7 +69,19 @@ export async function loadBars(file: string, options?: LoadOptions): Promise<Bar
   if (repairs) bars.repairs = repairs;
   const note = offsetNote(raw.zones, raw.columns?.time ?? 'time');
   if (note) bars.loadNotes = [note];
+  // Not enumerable: metadata, so two loads of the same rows from different files still compare equal.
+  Object.defineProperty(bars, 'source', { value: sourceOf(file, opts), enumerable: false, writable: true, configurable: true });
   return bars;
+}
+
+/** What a run records to reload these bars later: the absolute path and the options that shape the rows. */
+function sourceOf(file: string, opts: LoadOptions): NonNullable<Bars['source']> {
+  const src: NonNullable<Bars['source']> = { path: path.resolve(file) };
+  if (opts.format) src.format = opts.format;
+  if (opts.timezone) src.timezone = opts.timezone;
+  if (opts.columns) src.columns = { ...opts.columns } as Record<string, string>;
+  if (opts.repair) src.repair = true;
+  return src;
 }
 
 /** Reads a file into raw columns without validating them (inspect uses this on broken files). */

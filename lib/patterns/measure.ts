@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import type { Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { loadBars } from '../data/load';
+import type { LoadOptions } from '../data/options';
 import { resample } from '../data/resample';
 import { adx, atr, chop } from '../indicators';
 import type { DataFingerprint, RunManifest } from '../runs/format';
@@ -133,7 +134,7 @@ async function loadVerified(fp: DataFingerprint, run: string): Promise<Bars> {
   if (!fs.existsSync(file)) {
     throw new StratlabError('FILE_NOT_FOUND', `${run}: its data file ${file} is gone`, { location: { file }, hint: 'pass the bars the run used: { bars }' });
   }
-  const bars = await loadBars(file, { symbol: fp.symbol, timeframe: fp.timeframe });
+  const bars = await loadBars(file, { ...fp.load, symbol: fp.symbol, timeframe: fp.timeframe } as LoadOptions);
   const now = fingerprint(bars, file);
   if (now.sha256 !== fp.sha256) {
     throw new StratlabError('BAD_ARGUMENT', `${run}: ${file} is not the data the run used (fingerprint ${now.sha256}, run.json says ${fp.sha256}; ${now.rows} rows, run.json ${fp.rows})`, {

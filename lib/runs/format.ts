@@ -14,6 +14,7 @@
  * leaves a half run. Columns are snake_case (SQL); times are TIMESTAMP (UTC, microseconds in parquet).
  */
 
+import type { BarsSource } from '../core/bars';
 import { paramsHash } from '../core/hash';
 
 /** A strategy's id in a run: the canonical hash of its class name, parameters, symbol and timeframe. */
@@ -60,6 +61,8 @@ export interface DataFingerprint {
   timeframe: string;
   /** Where the bars came from (absolute path), when they came from a file. */
   path: string | null;
+  /** The load options that shaped the rows (timezone, columns, repair, format), to reload them alike. */
+  load?: Omit<BarsSource, 'path'>;
   rows: number;
   first: string;
   last: string;

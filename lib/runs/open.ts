@@ -20,6 +20,10 @@ const text = z.string({ invalid_type_error: 'expected text', required_error: 'mi
 const fingerprint = z.object({
   symbol: text, timeframe: text, path: z.string({ invalid_type_error: 'expected a path or null' }).nullable(),
   rows: z.number({ invalid_type_error: 'expected a number', required_error: 'missing' }), first: text, last: text, sha256: text,
+  load: z.object({
+    format: z.enum(['csv', 'parquet', 'json']).optional(), timezone: z.string().optional(),
+    columns: z.record(z.string()).optional(), repair: z.boolean().optional(),
+  }, { invalid_type_error: 'expected { format, timezone, columns, repair }' }).optional(),
 });
 const relative = text.refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), { message: 'expected a path inside the run directory' });
 const manifestSchema = z.object({
@@ -57,7 +61,7 @@ export function readManifest(dir: string): RunManifest {
     throw new StratlabError('FILE_NOT_FOUND', `${dir}: an unfinished run (its writer stopped before the end); it holds no complete run`, { location: { file: dir } });
   }
   if (!fs.existsSync(file)) {
-    throw new StratlabError('FILE_NOT_FOUND', `${file}: missing; ${dir} is not a finished run directory`, { location: { file }, hint: 'a run directory is runs/<config>/<run-id>/, written by stratlab run, sweep --run or backtest --run' });
+    throw new StratlabError('FILE_NOT_FOUND', `${file}: missing; ${dir} is not a finished run directory`, { location: { file }, hint: 'a run directory is runs/<config>/<run-id>/, written by stratlab run, backtest, optimize, walk-forward or sweep --write-run' });
   }
   let raw: unknown;
   try {

@@ -22,6 +22,8 @@ import { recordIntegrity } from './integrity';
 
 /** One strategy of a run (a parameter set on one symbol and timeframe) and what it left. */
 export interface RunStrategyResult {
+  /** The strategy's name when a run holds several strategies (default: the run's strategy). */
+  strategy?: string;
   symbol: string;
   timeframe: string;
   params: Record<string, unknown>;
@@ -84,13 +86,13 @@ export async function writeRun(opts: WriteRunOptions): Promise<WrittenRun> {
   fs.mkdirSync(tmp);
   try {
     const { files, integrity } = await withConnection(async (conn) => {
-      const files = await writeFiles(conn, tmp, strategy.name, type, strategies, series);
+      const files = await writeFiles(conn, tmp, type, strategies, series);
       return { files, integrity: await recordIntegrity(conn, tmp, files) };
     });
     const manifest: RunManifest = {
       runId, configName, kind: opts.kind, strategy: { name: strategy.name, type },
       config: jsonSafe(opts.config ?? {}) as Record<string, unknown>,
-      data: opts.data.map((b, i) => fingerprint(b, opts.paths?.[i] ?? null)),
+      data: opts.data.map((b, i) => fingerprint(b, opts.paths?.[i] ?? b.source?.path ?? null)),
       settings: jsonSafe(opts.settings ?? {}) as Record<string, unknown>,
       stratlabVersion: stratlabVersion(), startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
       strategyCount: strategies.length, files, integrity,
@@ -127,6 +129,36 @@ export async function runFromSweep(sw: SweepResult, opts: Omit<WriteRunOptions, 
   });
 }
 
+/**
+ * Writes several capturing sweeps over the same data (a config's `strategies: [...]`) as one run: every
+ * strategy of every sweep in its strategy_index, best score first.
+ */
+export async function runFromSweeps(sweeps: SweepResult[], opts: Omit<WriteRunOptions, 'kind' | 'strategy' | 'results' | 'data' | 'series' | 'settings'> &
+  Partial<Pick<WriteRunOptions, 'kind' | 'data' | 'settings'>>): Promise<WrittenRun> {
+  if (sweeps.length === 1) return runFromSweep(sweeps[0], opts);
+  const caps = sweeps.map((sw) => sw.captured);
+  if (sweeps.length === 0 || caps.some((c) => !c)) {
+    throw new StratlabError('BAD_ARGUMENT', 'runFromSweeps: expected capturing sweeps', { hint: 'run each with .capture()' });
+  }
+  const names = [...new Set(sweeps.map((sw) => sw.strategy))];
+  const rows = sweeps.flatMap((sw) => sw.results.filter((r) => !r.resumed).map((r) => ({ r, strategy: sw.strategy })));
+  rows.sort((a, b) => b.r.score - a.r.score);
+  return writeRun({
+    ...opts,
+    kind: opts.kind ?? 'sweep',
+    startedAt: opts.startedAt ?? caps[0]!.startedAt,
+    strategy: { name: names.join(', '), type: 'generic' },
+    data: opts.data ?? caps[0]!.bars,
+    series: caps[0]!.bars,
+    settings: opts.settings ?? (caps[0]!.settings as unknown as Record<string, unknown>),
+    config: opts.config ?? { strategies: names },
+    results: rows.map(({ r, strategy }) => ({
+      strategy, symbol: r.symbol, timeframe: r.timeframe, params: r.params, metrics: r.metrics as unknown as Record<string, number> | undefined,
+      score: r.score, disqualified: r.disqualified, status: r.status, error: r.error, capture: r.capture,
+    })),
+  });
+}
+
 /** Writes one backtest (or several, e.g. one per symbol) as a run: its signal changes, trades and equity. */
 export async function runFromBacktest(res: BacktestResult | BacktestResult[], opts: Omit<WriteRunOptions, 'kind' | 'strategy' | 'results' | 'data' | 'series' | 'settings'> &
   Partial<Pick<WriteRunOptions, 'kind' | 'strategy' | 'data' | 'settings'>>): Promise<WrittenRun> {
@@ -150,6 +182,7 @@ export async function runFromBacktest(res: BacktestResult | BacktestResult[], op
 // ---- the strategies --------------------------------------------------------------------------
 
 interface IndexedStrategy extends RunStrategyResult {
+  strategy: string;
   hash: string;
   parameters: string;
 }
@@ -161,10 +194,11 @@ function indexStrategies(name: string, results: readonly RunStrategyResult[]): I
   const out: IndexedStrategy[] = [];
   for (const r of results) {
     const params = plainParams(r.params ?? {});
-    const hash = strategyHash(name, params, r.symbol, r.timeframe);
+    const strategy = r.strategy ?? name;
+    const hash = strategyHash(strategy, params, r.symbol, r.timeframe);
     if (seen.has(hash)) continue;
     seen.add(hash);
-    out.push({ ...r, params, hash, parameters: canonicalJson(params) });
+    out.push({ ...r, strategy, params, hash, parameters: canonicalJson(params) });
   }
   return out;
 }
@@ -174,8 +208,8 @@ function indexStrategies(name: string, results: readonly RunStrategyResult[]): I
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const EXIT_REASONS_SQL = "['signal', 'stopLoss', 'takeProfit', 'end', 'trailingStop', 'marginCall']";
 
-async function writeFiles(conn: DuckDBConnection, dir: string, name: string, type: StrategyType, strategies: IndexedStrategy[], series: Bars[]): Promise<RunManifest['files']> {
-  await writeStrategyTable(conn, name, type, strategies);
+async function writeFiles(conn: DuckDBConnection, dir: string, type: StrategyType, strategies: IndexedStrategy[], series: Bars[]): Promise<RunManifest['files']> {
+  await writeStrategyTable(conn, type, strategies);
   const to = (file: string) => `TO ${sqlString(path.join(dir, file))} (FORMAT parquet, COMPRESSION zstd)`;
   await conn.run(`COPY (SELECT * EXCLUDE (sid, metadata) FROM run_strategies ORDER BY sid) ${to('strategy_index.parquet')}`);
 
@@ -219,17 +253,19 @@ async function writeFiles(conn: DuckDBConnection, dir: string, name: string, typ
 }
 
 /** strategy_index's columns (plus sid and metadata, used by the joins) as a temp table, one appended row per strategy. */
-async function writeStrategyTable(conn: DuckDBConnection, name: string, type: StrategyType, strategies: IndexedStrategy[]): Promise<void> {
+async function writeStrategyTable(conn: DuckDBConnection, type: StrategyType, strategies: IndexedStrategy[]): Promise<void> {
   const metricCols = METRIC_COLUMNS.map((c) => `${c} DOUBLE`).join(', ');
   await conn.run(`CREATE OR REPLACE TEMP TABLE run_strategies (sid INTEGER, strategy_hash VARCHAR, strategy_type VARCHAR, strategy VARCHAR,
     symbol VARCHAR, timeframe VARCHAR, parameters VARCHAR, ${metricCols}, score DOUBLE, disqualified VARCHAR, status VARCHAR, error VARCHAR, metadata VARCHAR)`);
   const app = await conn.createAppender('run_strategies');
+  const several = new Set(strategies.map((s) => s.strategy)).size > 1;
   const num = (x: number | undefined) => (typeof x === 'number' && !Number.isNaN(x) ? app.appendDouble(x) : app.appendNull());
   strategies.forEach((s, sid) => {
     app.appendInteger(sid);
     app.appendVarchar(s.hash);
-    app.appendVarchar(type);
-    app.appendVarchar(name);
+    // A run of several strategies types each row by its own (a built-in's type, else generic).
+    app.appendVarchar(several ? BUILT_IN_TYPES[s.strategy] ?? 'generic' : type);
+    app.appendVarchar(s.strategy);
     app.appendVarchar(s.symbol);
     app.appendVarchar(s.timeframe);
     app.appendVarchar(s.parameters);
@@ -349,7 +385,14 @@ export function fingerprint(b: Bars, file: string | null): DataFingerprint {
   for (const c of [b.time, b.open, b.high, b.low, b.close, b.volume]) h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
   const n = b.time.length;
   const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : '');
-  return { symbol: b.symbol, timeframe: b.timeframe, path: file ? path.resolve(file) : null, rows: n, first: iso(b.time[0]), last: iso(b.time[n - 1]), sha256: h.digest('hex').slice(0, 16) };
+  const abs = file ? path.resolve(file) : null;
+  const fp: DataFingerprint = { symbol: b.symbol, timeframe: b.timeframe, path: abs, rows: n, first: iso(b.time[0]), last: iso(b.time[n - 1]), sha256: h.digest('hex').slice(0, 16) };
+  // The options loadBars read the file with (when these bars are that file's), so an analysis reloads the same rows.
+  if (abs !== null && b.source?.path === abs) {
+    const { path: _path, ...load } = b.source;
+    if (Object.keys(load).length > 0) fp.load = load;
+  }
+  return fp;
 }
 
 let version: string | undefined;

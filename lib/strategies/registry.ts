@@ -30,7 +30,9 @@ function builtIns(): Record<string, StrategyClass> {
 /** The built-in strategy called `name` (case-insensitive), or UNKNOWN_STRATEGY with a suggestion. */
 export function strategyByName(name: string): StrategyClass {
   const all = builtIns();
-  const hit = Object.keys(all).find((k) => k.toLowerCase() === name.toLowerCase());
+  // SmaCross, smaCross, sma_cross, sma-cross and SMA_CROSS all name the same strategy.
+  const key = (k: string) => k.toLowerCase().replace(/[-_\s]/g, '');
+  const hit = Object.keys(all).find((k) => key(k) === key(name));
   if (hit) return all[hit];
   const near = nearest(name, Object.keys(all));
   throw new StratlabError('UNKNOWN_STRATEGY', `unknown strategy '${name}'.` + (near ? ` Did you mean '${near}'?` : ''), {

@@ -1,6 +1,7 @@
 /** What a sweep returns: every combination ranked by score, with what ran, what resumed and what failed. */
 import type { Figure } from '../viz';
 import { displayFigure, displayHtml } from '../viz/display';
+import { fixedLine, splitParams, strategyLabel } from '../viz/labels';
 import { htmlTable, textTable, type Row } from '../viz/table';
 import { toDataFrame, type DataFrame } from '../viz/dataframe';
 import type { Bars } from '../core/bars';
@@ -111,14 +112,34 @@ export class SweepResult implements SweepSummary {
     return [...seen.values()];
   }
 
-  /** Rows for a table: the parameters flattened next to the headline metrics. */
+  /**
+   * Rows for a table, labelled by strategy and the parameters that vary between them
+   * ("SmaCross fast=10 slow=30"); symbol and timeframe get columns only when they vary too.
+   * What every row shares is in `tableNote(n)`, said once above the table.
+   */
   rows(n = this.results.length): Row[] {
-    return this.results.slice(0, n).map((r, k) => {
-      const row: Row = { rank: k + 1, symbol: r.symbol, timeframe: r.timeframe, ...r.params, score: round(r.score) };
+    const shown = this.results.slice(0, n);
+    const { varying } = splitParams(shown.map((r) => r.params));
+    const many = (key: 'symbol' | 'timeframe') => new Set(shown.map((r) => r[key])).size > 1;
+    const bySymbol = many('symbol'), byTimeframe = many('timeframe');
+    return shown.map((r, k) => {
+      const row: Row = { rank: k + 1, strategy: strategyLabel(this.strategy, r.params, varying) };
+      if (bySymbol) row.symbol = r.symbol;
+      if (byTimeframe) row.timeframe = r.timeframe;
+      row.score = round(r.score);
       for (const key of TABLE_KEYS) row[key] = round(r.metrics?.[key]);
       row.disqualified = r.status === 'failed' ? `error: ${r.error}` : r.disqualified.join(', ');
       return row;
     });
+  }
+
+  /** What the first n rows share, said once above their table: `GOOG 1d; same in every row: longOnly=false`. */
+  tableNote(n = this.results.length): string {
+    const shown = this.results.slice(0, n);
+    if (shown.length === 0) return '';
+    const one = (key: 'symbol' | 'timeframe') => (new Set(shown.map((r) => r[key])).size === 1 ? shown[0][key] : null);
+    const data = [one('symbol'), one('timeframe')].filter((x) => x !== null).join(' ');
+    return [data, fixedLine(splitParams(shown.map((r) => r.params)).fixed)].filter(Boolean).join('; ');
   }
 
   /** A heatmap of the best score over the first two numeric grid parameters, per dataset (or null). */
@@ -158,13 +179,15 @@ export class SweepResult implements SweepSummary {
   }
 
   toString(): string {
-    return `${this.headline()}\n${[...this.notes].map((n) => `note: ${n}\n`).join('')}\n${textTable(this.rows(10))}`;
+    const note = this.tableNote(10);
+    return `${this.headline()}\n${[...this.notes].map((n) => `note: ${n}\n`).join('')}\n${note ? `${note}\n` : ''}${textTable(this.rows(10))}`;
   }
 
   /** The headline, the 20 best and a score heatmap in a notebook; text elsewhere. */
   display(opts: { top?: number; charts?: boolean } = {}): void {
     const text = this.toString();
-    const html = `<p>${escape(this.headline())}</p>` + this.notes.map((n) => `<p><i>note: ${escape(n)}</i></p>`).join('') + htmlTable(this.rows(opts.top ?? 20));
+    const top = opts.top ?? 20;
+    const html = `<p>${escape(this.headline())}</p>` + this.notes.map((n) => `<p><i>note: ${escape(n)}</i></p>`).join('') + htmlTable(this.rows(top), { caption: this.tableNote(top) || undefined });
     if (!displayHtml(html, text)) {
       console.log(text);
       return;

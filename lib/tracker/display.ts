@@ -4,6 +4,7 @@
  * attached as non-enumerable properties, so they never show up in JSON or in equality checks.
  */
 import { displayHtml } from '../viz/display';
+import { fixedLine, splitParams, strategyLabel } from '../viz/labels';
 import { htmlTable, textTable, type Row } from '../viz/table';
 import { costCell } from './cost-model';
 import type { ExperimentRow } from './rows';
@@ -34,16 +35,18 @@ export function paramsText(params: Record<string, unknown>, max = 60): string {
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
-/** One row's display cells: the identifying columns, the seed's metrics, and where it stands. */
-export function displayRow(r: ExperimentRow & { reason?: string }): Row {
+/**
+ * One row's display cells: the identifying columns, the seed's metrics, and where it stands. `varying`
+ * (the parameters that differ between the rows shown) makes the label: `SmaCross fast=10 slow=30`.
+ */
+export function displayRow(r: ExperimentRow & { reason?: string }, varying: readonly string[] = Object.keys(r.params)): Row {
   const m = r.metrics;
   const out: Row = {
     id: r.id,
     experiment: r.experimentId,
-    strategy: r.strategy,
+    strategy: strategyLabel(r.strategy, r.params, varying),
     symbol: r.symbol,
     tf: r.timeframe,
-    params: paramsText(r.params),
     score: round(r.score, 3),
     'return %': round(m?.returnPct, 2),
     'ann %': round(m?.annualisedReturn, 2),
@@ -61,8 +64,10 @@ export function displayRow(r: ExperimentRow & { reason?: string }): Row {
   return out;
 }
 
-function shown(rows: readonly ExperimentRow[]): Row[] {
-  return rows.slice(0, DISPLAY_ROWS).map(displayRow);
+function shown(rows: readonly ExperimentRow[]): { cells: Row[]; note: string } {
+  const list = rows.slice(0, DISPLAY_ROWS);
+  const { varying, fixed } = splitParams(list.map((r) => r.params));
+  return { cells: list.map((r) => displayRow(r, varying)), note: fixedLine(fixed) };
 }
 
 function footer(shownCount: number, total: number): string {
@@ -73,10 +78,10 @@ function footer(shownCount: number, total: number): string {
 
 /** The HTML and text of a table of rows, `total` being how many match (may exceed rows.length). */
 export function renderRows(rows: readonly ExperimentRow[], caption: string, total = rows.length): { html: string; text: string } {
-  const cells = shown(rows);
+  const { cells, note } = shown(rows);
   const foot = footer(cells.length, total);
-  const html = htmlTable(cells, { caption: `${caption} ${foot}` });
-  const text = `${caption}\n${cells.length ? textTable(cells) + '\n' : ''}${foot}`;
+  const html = htmlTable(cells, { caption: `${caption}${note ? `; ${note}` : ''} ${foot}` });
+  const text = `${caption}\n${note ? `${note}\n` : ''}${cells.length ? textTable(cells) + '\n' : ''}${foot}`;
   return { html, text };
 }
 

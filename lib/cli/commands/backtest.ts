@@ -11,8 +11,9 @@ import { formatBacktestingPyStats, type CalendarOption } from '../../metrics';
 import { runFromBacktest } from '../../runs/write';
 import { listStrategies, strategyByName } from '../../strategies/registry';
 import type { CommandSpec } from '../args';
-import { choiceFlag, dateFlag, jsonObjectFlag, numberFlag, stringFlag, usageError } from '../flags';
+import { choiceFlag, dateFlag, numberFlag, paramsFlag, stringFlag, usageError } from '../flags';
 import { LOAD_FLAGS, LOAD_FLAGS_HELP, loadOptionsFromFlags } from '../load-flags';
+import { NOTEBOOK_FLAGS, NOTEBOOK_HELP, notebookAfterRun, notebookFlags, notebookJson, notebookLines, runsFlag } from '../run-flags';
 
 const FILLS: readonly FillMode[] = ['close', 'next_open'];
 const STATS_STYLES = ['stratlab', 'backtesting.py'] as const;
@@ -39,8 +40,9 @@ function helpDetails(): string[] {
     '  --to DATE          stop at the last bar at or before DATE; a date alone includes that whole day',
     '                     (naive datetimes are read in --timezone, like the file; dates are calendar days)',
     'Strategy:',
-    '  --strategy NAME    one of the built-in strategies below (case-insensitive; required)',
-    `  --params JSON      its parameters as a JSON object, e.g. --params '${PARAMS_EXAMPLE}'; the rest keep their defaults`,
+    '  --strategy NAME    one of the built-in strategies below, in any spelling: SmaCross, sma_cross, sma-cross (required)',
+    `  --params P         its parameters as name=value pairs (--params fast=10,slow=30) or a JSON object`,
+    `                     (--params '${PARAMS_EXAMPLE}'); the rest keep their defaults`,
     'Broker (defaults are the engine\'s):',
     `  --cash N           starting cash (default ${D.cash})`,
     `  --spread X         bid-ask spread as a fraction of price, 0 ≤ X < 1: buys pay half above, sells get half below (default ${D.spread}, 3 bp)`,
@@ -55,6 +57,8 @@ function helpDetails(): string[] {
     '  --no-run           do not write a run directory',
     '  --stats STYLE      stratlab (default) or backtesting.py: backtesting.py\'s statistics table, its rows, names and',
     '                     definitions (Sharpe from geometric daily returns, buy & hold from the end of indicator warm-up, …)',
+    ...NOTEBOOK_HELP,
+    '  --no-progress      accepted for a uniform command line (a backtest draws no progress bar)',
     '  --json             the whole result as one JSON document: settings, every metric, trades, orders and the equity curve',
     '                     (plus runDir)',
     '  -h, --help         this help',
@@ -62,16 +66,17 @@ function helpDetails(): string[] {
     'Built-in strategies (default params):',
     ...strategyHelp(),
     '',
-    `Example: stratlab backtest --data GOOG.csv --strategy SmaCross --params '${PARAMS_EXAMPLE}' --fill next_open`,
+    'Example: stratlab backtest --data GOOG.csv --strategy SmaCross --params fast=10,slow=30 --fill next_open   (alias: stratlab bt)',
     'Exit codes: 0 ran; 1 the data did not load, the range has no bars, or the strategy failed; 2 a flag is wrong.',
   ];
 }
 
 export const backtest: CommandSpec = {
   name: 'backtest',
+  aliases: ['bt'],
   summary: 'Backtest a built-in strategy on a bars file: metrics and a summary, or the whole result (trades, orders, equity) as JSON.',
-  usage: 'stratlab backtest --data FILE --strategy NAME [--params JSON] [--cash N] [--spread X] [--commission X] [--fill close|next_open] ' +
-    '[--size FRACTION] [--fractional] [--calendar auto|equities|24/7|24/5] [--from DATE] [--to DATE] [--symbol NAME] [--timeframe TF] [--timezone ZONE] [--runs DIR | --no-run] [--stats stratlab|backtesting.py] [--json]',
+  usage: 'stratlab backtest --data FILE --strategy NAME [--params fast=10,slow=30] [--cash N] [--spread X] [--commission X] [--fill close|next_open] ' +
+    '[--size FRACTION] [--fractional] [--calendar auto|equities|24/7|24/5] [--from DATE] [--to DATE] [--symbol NAME] [--timeframe TF] [--timezone ZONE] [--runs DIR | --no-run] [--notebook [--kernel ts|python] [--execute] [--html] [--launch]] [--stats stratlab|backtesting.py] [--json]',
   options: {
     data: { type: 'string' },
     strategy: { type: 'string' },
@@ -89,6 +94,8 @@ export const backtest: CommandSpec = {
     'no-run': { type: 'boolean' },
     runs: { type: 'string' },
     stats: { type: 'string' },
+    ...NOTEBOOK_FLAGS,
+    'no-progress': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -107,7 +114,7 @@ export const backtest: CommandSpec = {
 
     // Everything the command line alone can get wrong is refused before the data is read.
     const S = asUsage('--strategy', () => strategyByName(strategyArg));
-    const params = jsonObjectFlag('params', stringFlag(values, 'params'), PARAMS_EXAMPLE) ?? {};
+    const params = paramsFlag('params', stringFlag(values, 'params'), PARAMS_EXAMPLE) ?? {};
     asUsage('--params', () => parseParams(S, params));
     const cash = numberFlag('cash', stringFlag(values, 'cash'), (x) => x > 0, 'an amount > 0');
     const spread = numberFlag('spread', stringFlag(values, 'spread'), (x) => x >= 0 && x < 1, 'a fraction of price, 0 ≤ spread < 1, e.g. 0.0003 for 3 bp');
@@ -122,6 +129,7 @@ export const backtest: CommandSpec = {
     if (from !== undefined && to !== undefined && from > to) throw usageError(`--from ${fromArg} is after --to ${toArg}`);
     const runsDir = runsFlag(values, 'default');
     const statsStyle = choiceFlag('stats', stringFlag(values, 'stats'), STATS_STYLES) ?? 'stratlab';
+    const nbFlags = notebookFlags(values);
 
     const bars = await loadBars(file, loadOptions);
     if ((from !== undefined || to !== undefined) && slice(bars, from, to).time.length === 0) {
@@ -145,31 +153,17 @@ export const backtest: CommandSpec = {
     const written = runsDir !== null ? await runFromBacktest(result, { runsDir, configName: 'backtest', data: [bars], paths: [file], config: { data: file, strategy: strategyName(S), params } }) : null;
 
     const btpy = statsStyle === 'backtesting.py' ? result.stats({ style: 'backtesting.py' }) : null;
+    const nb = await notebookAfterRun(written?.dir ?? null, nbFlags, io, !!values.json);
     if (values.json) {
       const json: Record<string, unknown> = { ...result.toJSON(), ...(btpy ? { backtestingPyStats: finiteOrNull(btpy) } : {}) };
-      io.out(JSON.stringify(written ? { ...json, runDir: written.dir } : json, null, 2));
+      io.out(JSON.stringify(written ? { ...json, runDir: written.dir, notebook: notebookJson(nb) } : json, null, 2));
     } else {
       const table = btpy ? formatBacktestingPyStats(btpy) : result.toString();
-      io.out(`${table}\n\n${tradesLine(result)}${written ? `\nRun written to ${written.dir}` : ''}`);
+      io.out([`${table}\n\n${tradesLine(result)}${written ? `\nRun written to ${written.dir}` : ''}`, ...notebookLines(nb)].join('\n'));
     }
     return 0;
   },
 };
-
-/**
- * Where the run directory goes: --runs DIR, or ./runs (undefined); null when none is written. Commands
- * that write one by default take --no-run; those that write one only when asked take --run.
- */
-export function runsFlag(values: Record<string, unknown>, mode: 'default' | 'opt-in'): string | undefined | null {
-  const dir = stringFlag(values, 'runs');
-  if (dir !== undefined && dir.trim() === '') throw usageError('--runs: expected a folder, got ""');
-  if (mode === 'default') {
-    if (dir !== undefined && values['no-run']) throw usageError('--runs DIR and --no-run contradict each other');
-    return values['no-run'] ? null : dir;
-  }
-  if (dir !== undefined && !values.run) throw usageError('--runs DIR is for --run: add --run to write a run directory');
-  return values.run ? dir : null;
-}
 
 /** JSON has no NaN: backtesting.py prints those as NaN, --json as null. */
 function finiteOrNull(stats: Record<string, unknown>): Record<string, unknown> {

@@ -112,7 +112,7 @@ export const demo: CommandSpec = {
       lastSweep = sw;
       const overfit = pboFromBlocks(sw.results.filter((r) => r.blocks).map((r) => r.blocks as Float64Array));
       say(sw.headline());
-      say(textTable(sw.rows(5)));
+      say(`${sw.tableNote(5)}\n${textTable(sw.rows(5))}`);
       say(`Probability of Backtest Overfitting over the ${overfit.nConfigs} configurations: ${overfit.pbo.toFixed(2)}`);
       const [report] = validateTop(tracker, 1, { data: { [daily.symbol]: daily }, validationStatus: 'any', candidates: { includeDisqualified: true } });
       if (report) say(`\n${report.toString()}`);
@@ -133,11 +133,15 @@ export const demo: CommandSpec = {
       say(`executed ${res.codeCells} cells in ${(res.durationMs / 1000).toFixed(1)} s`);
       say(`notebook: ${res.path}`);
       say(`report:   ${res.htmlPath}  (open it in a browser; charts render offline)`);
+    }
 
-      // The seed's workflow: every run gets a ready-made analysis notebook, here executed and exported.
-      say('== 7. Write the sweep as a run directory, generate its analysis notebook, execute it');
-      const run = await runFromSweep(lastSweep as SweepResult, { runsDir: path.join(outDir, 'runs'), configName: 'demo_sma', config: { strategy: 'SmaCross', data: dailyFile } });
-      say(`run:      ${path.relative(process.cwd(), run.dir)}  (${run.manifest.strategyCount} strategies: strategy_index, traces, trades, equity as parquet)`);
+    // The seed's workflow: every run gets a ready-made analysis notebook, here executed and exported.
+    // The run directory is written either way, so `stratlab patterns discover --run latest` has a run to read.
+    say(`== 7. Write the sweep as a run directory${flags['no-notebook'] ? '' : ', generate its analysis notebook, execute it'}`);
+    const run = await runFromSweep(lastSweep as SweepResult, { runsDir: path.join(outDir, 'runs'), configName: 'demo_sma', config: { strategy: 'SmaCross', data: dailyFile } });
+    say(`run:      ${path.relative(process.cwd(), run.dir)}  (${run.manifest.strategyCount} strategies: strategy_index, traces, trades, equity as parquet)`);
+    summary.run = run.dir;
+    if (!flags['no-notebook']) {
       const analysis = await afterRun(run.dir, { notebook: true, kernel: 'ts', html: true, onCell: json ? undefined : (i, n) => io.err(`  cell ${i + 1}/${n}`) });
       summary.analysis = { run: run.dir, notebook: analysis.notebook, html: analysis.executed?.htmlPath ?? null, errors: analysis.executed?.errors ?? [] };
       say(`notebook: ${analysis.notebook}`);

@@ -3,13 +3,15 @@ import { generateComparative, generateNotebook, generateProductionReady } from '
 import { listTemplates } from '../../notebook/templates';
 import type { CommandSpec } from '../args';
 import { choiceFlag, stringFlag, usageError } from '../flags';
+import { resolveRun } from '../run-flags';
 
 export const notebookGenerate: CommandSpec = {
   name: 'notebook generate',
   summary: 'Write the analysis notebook of a run directory (analysis_<type>_<time>.ipynb, TypeScript or Python kernel).',
-  usage: 'stratlab notebook generate --run DIR [--run DIR2 …] [--kernel ts|python] [--template NAME] [--strategy HASH] [--json]',
+  usage: 'stratlab notebook generate --run DIR|latest [--run DIR2 …] [--runs DIR] [--kernel ts|python] [--template NAME] [--strategy HASH] [--json]',
   options: {
     run: { type: 'string', multiple: true },
+    runs: { type: 'string' },
     strategy: { type: 'string' },
     kernel: { type: 'string' },
     template: { type: 'string' },
@@ -17,7 +19,8 @@ export const notebookGenerate: CommandSpec = {
     help: { type: 'boolean', short: 'h' },
   },
   details: [
-    '  --run DIR          a run directory (runs/<config>/<run-id>/, with run.json)',
+    '  --run DIR|latest   a run directory (runs/<config>/<run-id>/, with run.json); latest: the newest under --runs',
+    '  --runs DIR         where `latest` looks (default ./runs)',
     '  --kernel ts|python tslab (default) or Python 3 through the JSON bridge (kernels/python/stratlab_bridge.py)',
     '  --template NAME    analysis (default), quick, production-ready, comparative, or a file in notebook-templates/',
     '  --strategy HASH    with --template production-ready: the strategy to examine (a hash or a unique prefix)',
@@ -29,7 +32,7 @@ export const notebookGenerate: CommandSpec = {
   ],
   async run(values, positionals, io) {
     if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'give the run with --run DIR');
-    const runs = (values.run as string[] | undefined) ?? [];
+    const runs = ((values.run as string[] | undefined) ?? []).map((r) => resolveRun(r, values));
     const run = runs[0];
     if (!run) throw usageError('--run DIR is required', 'a run directory such as runs/<config>/<run-id> (stratlab run prints it)');
     const kernel = choiceFlag('kernel', stringFlag(values, 'kernel'), ['ts', 'python'] as const) ?? 'ts';

@@ -6,7 +6,7 @@ import { engine } from '../../engine';
 import { optimize as runOptimize } from '../../optimize';
 import { resolveStrategy as strategyClass } from '../../optimize/optimize';
 import { runFromBacktest } from '../../runs/write';
-import { runsFlag } from './backtest';
+import { NOTEBOOK_FLAGS, NOTEBOOK_HELP, notebookAfterRun, notebookFlags, notebookJson, notebookLines, runsFlag } from '../run-flags';
 import { configNameOf, rawConfig } from './run';
 import type { CommandSpec } from '../args';
 import { chooseSymbol, loadConfig, loadConfigData, researchBars } from '../config';
@@ -14,11 +14,14 @@ import { numberFlag, stringFlag, usageError } from '../flags';
 
 export const optimizeCommand: CommandSpec = {
   name: 'optimize',
+  aliases: ['opt'],
   summary: 'Optimize a strategy\'s parameters on one symbol (TPE, random or grid search) per a research config\'s optimize section.',
-  usage: 'stratlab optimize --config FILE [--symbol S] [--trials N] [--jobs N] [--runs DIR | --no-run] [--json]',
+  usage: 'stratlab optimize --config FILE [--symbol S] [--trials N] [--jobs N] [--runs DIR | --no-run] [--notebook [--kernel ts|python] [--execute] [--html] [--launch]] [--no-progress] [--json]',
   options: {
     runs: { type: 'string' },
     'no-run': { type: 'boolean' },
+    ...NOTEBOOK_FLAGS,
+    'no-progress': { type: 'boolean' },
     config: { type: 'string' },
     symbol: { type: 'string' },
     trials: { type: 'string' },
@@ -35,12 +38,14 @@ export const optimizeCommand: CommandSpec = {
     '  --runs DIR         where the run directory goes: DIR/<config file name>/<run-id>/ with the 10 best trials',
     '                     backtested again (traces, trades, equity; default ./runs)',
     '  --no-run           do not write a run directory',
+    ...NOTEBOOK_HELP,
+    '  --no-progress      no progress line (it is drawn on stderr only when stderr is a terminal)',
     '  --json             the result as JSON: best parameters and value, every trial, the convergence curve (plus runDir)',
     '  -h, --help         this help',
     '',
     'The config\'s rules (over the seed\'s defaults, as in a sweep) disqualify trials: never best, listed as such.',
     'With optimize.storage set, trials are appended to that file as they finish; rerun to continue to --trials.',
-    'Example: stratlab optimize --config configs/sma-cross-goog.yaml --trials 50',
+    'Example: stratlab optimize --config configs/sma-cross-goog.yaml --trials 50   (alias: stratlab opt)',
     'Exit codes: 0 done; 1 the data did not load or the search failed; 2 a flag or the config is wrong.',
   ],
   async run(values, positionals, io) {
@@ -50,6 +55,7 @@ export const optimizeCommand: CommandSpec = {
     const trials = numberFlag('trials', stringFlag(values, 'trials'), (x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1');
     const jobs = numberFlag('jobs', stringFlag(values, 'jobs'), (x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1');
     const runsDir = runsFlag(values, 'default');
+    const nbFlags = notebookFlags(values);
     const config = loadConfig(file);
     const o = config.optimize;
     if (!o) throw config.error(['optimize'], 'required by stratlab optimize: e.g. optimize: { paramSpace: { fast: { min: 2, max: 50 } }, nTrials: 100 }');
@@ -57,7 +63,7 @@ export const optimizeCommand: CommandSpec = {
 
     const loaded = await loadConfigData([spec]);
     const bars = researchBars(config, loaded[spec.symbol]);
-    const tty = process.stderr.isTTY && !values.json;
+    const tty = process.stderr.isTTY && !values.json && !values['no-progress'];
     const res = await runOptimize({
       strategy: config.strategy, bars, paramSpace: o.paramSpace, fixedParams: o.fixedParams, where: config.where?.fn,
       metric: (o.metric ?? 'sharpe') as 'sharpe', direction: o.direction, nTrials: trials ?? o.nTrials, nJobs: jobs ?? o.nJobs,
@@ -73,8 +79,9 @@ export const optimizeCommand: CommandSpec = {
         runsDir, configName: configNameOf(file), kind: 'optimize', config: rawConfig(file), paths: [spec.path],
       })
       : null;
-    if (values.json) io.out(JSON.stringify({ config: file, ...(written ? { runDir: written.dir } : {}), ...res.toJSON() }, null, 2));
-    else io.out(`${res.toString()}\n\n(top 10 of ${res.trials.length} trials; --json lists every trial)${written ? `\nRun written to ${written.dir}` : ''}`);
+    const nb = await notebookAfterRun(written?.dir ?? null, nbFlags, io, !!values.json);
+    if (values.json) io.out(JSON.stringify({ config: file, ...(written ? { runDir: written.dir, notebook: notebookJson(nb) } : {}), ...res.toJSON() }, null, 2));
+    else io.out([`${res.toString()}\n\n(top 10 of ${res.trials.length} trials; --json lists every trial)${written ? `\nRun written to ${written.dir}` : ''}`, ...notebookLines(nb)].join('\n'));
     return 0;
   },
 };

@@ -10,7 +10,7 @@ import { patternJson, type Pattern } from '../../patterns/pattern';
 import { textTable } from '../../viz/table';
 import type { CliIO, CommandSpec } from '../args';
 import { numberFlag, stringFlag, usageError } from '../flags';
-import { runFlag } from './query';
+import { READ_RUN_FLAGS, READ_RUN_HELP, runFlag } from '../run-flags';
 
 const LIBRARY_HELP = `  --library FILE     the pattern library (default ${DEFAULT_LIBRARY})`;
 
@@ -91,9 +91,9 @@ function shareFlag(raw: string | undefined): number | undefined {
 export const patternsTest: CommandSpec = {
   name: 'patterns test',
   summary: 'Re-measure saved patterns on another run (out-of-sample check): success rate there vs where found.',
-  usage: 'stratlab patterns test --run DIR (--name NAME | --all) [--library FILE] [--horizon N] [--json]',
+  usage: 'stratlab patterns test --run DIR|latest [--runs DIR] (--name NAME | --all) [--library FILE] [--horizon N] [--json]',
   options: {
-    run: { type: 'string' },
+    ...READ_RUN_FLAGS,
     name: { type: 'string' },
     all: { type: 'boolean' },
     library: { type: 'string' },
@@ -102,7 +102,7 @@ export const patternsTest: CommandSpec = {
     help: { type: 'boolean', short: 'h' },
   },
   details: [
-    '  --run DIR          the run to measure on (runs/<config>/<run-id>/, with run.json)',
+    ...READ_RUN_HELP,
     '  --name NAME        the pattern to test',
     '  --all              every pattern in the library',
     LIBRARY_HELP,
@@ -161,9 +161,9 @@ export const patternsTest: CommandSpec = {
 export const patternsDiscover: CommandSpec = {
   name: 'patterns discover',
   summary: "Find parameter and regime patterns in a run's signals, each with its measured success rate; --save keeps them.",
-  usage: 'stratlab patterns discover --run DIR [--save] [--library FILE] [--horizon N] [--min-sample N] [--json]',
+  usage: 'stratlab patterns discover --run DIR|latest [--runs DIR] [--save] [--library FILE] [--horizon N] [--min-sample N] [--json]',
   options: {
-    run: { type: 'string' },
+    ...READ_RUN_FLAGS,
     save: { type: 'boolean' },
     library: { type: 'string' },
     horizon: { type: 'string' },
@@ -172,7 +172,7 @@ export const patternsDiscover: CommandSpec = {
     help: { type: 'boolean', short: 'h' },
   },
   details: [
-    '  --run DIR          the run to mine (runs/<config>/<run-id>/, with run.json)',
+    ...READ_RUN_HELP,
     '  --save             add the patterns found to the library (a pattern already there is kept as it is)',
     LIBRARY_HELP,
     '  --horizon N        bars ahead for the forward return (default 5)',

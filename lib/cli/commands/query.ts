@@ -8,20 +8,21 @@ import { textTable } from '../../viz/table';
 import type { CliIO, CommandSpec } from '../args';
 import { stringFlag, usageError } from '../flags';
 import { limitsFromFlags, QUERY_LIMIT_FLAGS, queryLimitHelp } from '../query-flags';
+import { READ_RUN_FLAGS, READ_RUN_HELP, runFlag } from '../run-flags';
 
 export const queryCommand: CommandSpec = {
   name: 'query',
   summary: 'Read-only SQL (DuckDB) over a run directory: views strategy_index, traces, trades and equity.',
-  usage: 'stratlab query --run DIR --sql "SELECT …" [--timeout S] [--memory-limit SIZE] [--threads N] [--max-rows N] [--json]',
+  usage: 'stratlab query --run DIR|latest [--runs DIR] --sql "SELECT …" [--timeout S] [--memory-limit SIZE] [--threads N] [--max-rows N] [--json]',
   options: {
-    run: { type: 'string' },
+    ...READ_RUN_FLAGS,
     sql: { type: 'string' },
     json: { type: 'boolean' },
     ...QUERY_LIMIT_FLAGS,
     help: { type: 'boolean', short: 'h' },
   },
   details: [
-    '  --run DIR          a run directory (runs/<config>/<run-id>/, with run.json)',
+    ...READ_RUN_HELP,
     '  --sql TEXT         one SELECT (also WITH … SELECT, FROM …, VALUES, DESCRIBE, SUMMARIZE; DuckDB SQL)',
     ...queryLimitHelp(),
     '  --json             { "columns": [{ "name", "type" }], "rows": [{ column: value }] }: numbers as numbers,',
@@ -51,13 +52,6 @@ export const queryCommand: CommandSpec = {
     return 0;
   },
 };
-
-/** --run DIR, required. */
-export function runFlag(values: Record<string, unknown>): string {
-  const dir = stringFlag(values, 'run');
-  if (dir === undefined || dir.trim() === '') throw usageError('--run DIR is required', 'a run directory such as runs/<config>/<run-id> (stratlab run prints it)');
-  return dir;
-}
 
 /** A run written before run.json recorded its files' hashes: say so on stderr (stdout stays the result). */
 export function noteUnverified(run: Run, io: CliIO): void {

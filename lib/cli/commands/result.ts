@@ -6,16 +6,17 @@ import { openRun } from '../../runs/open';
 import type { CommandSpec } from '../args';
 import { choiceFlag, numberFlag, stringFlag, usageError } from '../flags';
 import { limitsFromFlags, QUERY_LIMIT_FLAGS, queryLimitHelp } from '../query-flags';
-import { noteUnverified, printTable, runFlag } from './query';
+import { READ_RUN_FLAGS, READ_RUN_HELP, runFlag } from '../run-flags';
+import { noteUnverified, printTable } from './query';
 
 const WHAT = ['index', 'trades', 'equity', 'traces', 'manifest'] as const;
 
 export const resultCommand: CommandSpec = {
   name: 'result',
   summary: 'Show a run directory: its strategy index, a strategy\'s trades, equity or traces, or run.json.',
-  usage: 'stratlab result --run DIR [--what index|trades|equity|traces|manifest] [--strategy HASH] [--limit N] [--timeout S] [--memory-limit SIZE] [--threads N] [--max-rows N] [--json]',
+  usage: 'stratlab result --run DIR|latest [--runs DIR] [--what index|trades|equity|traces|manifest] [--strategy HASH] [--limit N] [--timeout S] [--memory-limit SIZE] [--threads N] [--max-rows N] [--json]',
   options: {
-    run: { type: 'string' },
+    ...READ_RUN_FLAGS,
     what: { type: 'string' },
     strategy: { type: 'string' },
     limit: { type: 'string' },
@@ -24,7 +25,7 @@ export const resultCommand: CommandSpec = {
     help: { type: 'boolean', short: 'h' },
   },
   details: [
-    '  --run DIR          a run directory (runs/<config>/<run-id>/, with run.json)',
+    ...READ_RUN_HELP,
     '  --what WHAT        index (default: one row per strategy, best first), trades, equity, traces, or manifest (run.json)',
     '  --strategy HASH    only this strategy (its strategy_hash, or a unique prefix of 4+ digits); for index, its row',
     '  --limit N          at most N rows',

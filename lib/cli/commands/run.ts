@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Bars } from '../../core/bars';
-import { runFromSweep, type WrittenRun } from '../../runs/write';
+import { runFromSweeps, type WrittenRun } from '../../runs/write';
 import { sweep as buildSweep, type ProgressMode, type SweepResult } from '../../sweep';
 import type { CommandSpec } from '../args';
-import { loadConfig, loadConfigData, type ResearchConfig } from '../config';
-import { choiceFlag, numberFlag, stringFlag, usageError } from '../flags';
-import { afterRun } from '../../notebook/after-run';
+import { loadConfig, loadConfigData, type ResearchConfig, type StrategyPlan } from '../config';
+import { numberFlag, stringFlag, usageError } from '../flags';
+import { NOTEBOOK_FLAGS, NOTEBOOK_HELP, notebookAfterRun, notebookFlags, notebookJson, notebookLines, runsFolderFlag } from '../run-flags';
 
 /** Equity curves kept by default: the 10 best strategies. */
 export const DEFAULT_EQUITY_TOP = 10;
@@ -27,7 +27,10 @@ export interface RunConfigOptions {
 }
 
 export interface RunConfigResult extends WrittenRun {
+  /** The first strategy's sweep. */
   sweep: SweepResult;
+  /** One per strategy of the config (`strategies: [...]`), in its order. */
+  sweeps: SweepResult[];
   config: ResearchConfig;
 }
 
@@ -40,19 +43,20 @@ export function configNameOf(file: string): string {
 export async function runConfig(file: string, opts: RunConfigOptions = {}): Promise<RunConfigResult> {
   const config = loadConfig(file);
   const data = await loadConfigData(config.data);
-  const result = await sweepWithCapture(config, data, opts);
-  const written = await runFromSweep(result, {
+  const sweeps: SweepResult[] = [];
+  for (const plan of config.strategies) sweeps.push(await sweepWithCapture(config, data, opts, plan));
+  const written = await runFromSweeps(sweeps, {
     runsDir: opts.runsDir, configName: configNameOf(file), kind: 'run',
     config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path),
   });
-  return { ...written, sweep: result, config };
+  return { ...written, sweep: sweeps[0], sweeps, config };
 }
 
-/** The config's sweep (or, with no grid, its strategy's defaults once per dataset) with capture on. */
-export function sweepWithCapture(config: ResearchConfig, data: Record<string, Bars>, opts: RunConfigOptions = {}): Promise<SweepResult> {
-  let sw = buildSweep(data).strategy(config.strategy);
-  sw = config.grid ? sw.grid(config.grid) : sw.paramSets([{}]);
-  if (config.where) sw = sw.where(config.where.fn);
+/** One strategy's sweep (or, with no grid, its defaults once per dataset) with capture on; the config's first by default. */
+export function sweepWithCapture(config: ResearchConfig, data: Record<string, Bars>, opts: RunConfigOptions = {}, plan: StrategyPlan = config.strategies[0]): Promise<SweepResult> {
+  let sw = buildSweep(data).strategy(plan.strategy);
+  sw = plan.grid ? sw.grid(plan.grid) : sw.paramSets([{}]);
+  if (plan.where) sw = sw.where(plan.where.fn);
   if (config.timeframes) sw = sw.timeframes(config.timeframes);
   if (config.between) sw = sw.between(config.between.from, config.between.to);
   const n = opts.workers ?? config.workers;
@@ -79,12 +83,7 @@ export const runCommand: CommandSpec = {
     equity: { type: 'string' },
     'no-progress': { type: 'boolean' },
     // The analysis notebook (lib/notebook): generated, executed, exported, opened.
-    notebook: { type: 'boolean' },
-    kernel: { type: 'string' },
-    execute: { type: 'boolean' },
-    html: { type: 'boolean' },
-    launch: { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
+    ...NOTEBOOK_FLAGS,
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -95,17 +94,13 @@ export const runCommand: CommandSpec = {
     '  --workers N        worker threads, 0 runs in this thread (default: the config\'s workers, else the cores, at most 4)',
     `  --equity N         keep the equity curves of the N best strategies (default ${DEFAULT_EQUITY_TOP})`,
     '  --no-progress      no progress bar (it is drawn on stderr only when stderr is a terminal)',
-    '  --notebook         also write the run\'s analysis notebook (analysis_<type>_<time>.ipynb in the run directory)',
-    '  --kernel ts|python its kernel: tslab (default) or Python through the JSON bridge',
-    '  --execute          run it in a real kernel (outputs written into it); --html also exports a report',
-    '  --launch           open it: JupyterLab if installed, else classic Notebook, else print the command',
-    '                     (--dry-run: print the command only)',
+    ...NOTEBOOK_HELP,
     '  --json             { runDir, runId, strategyCount, files, summary, notebook? } as one JSON document',
     '  -h, --help         this help',
     '',
     'The run directory holds run.json, strategy_index.parquet, traces/<SYMBOL>_<TF>.parquet (signal changes),',
     'trades.parquet and equity.parquet; query it with stratlab query --run DIR --sql "…" or stratlab result --run DIR.',
-    'Nothing is recorded in the experiments database (stratlab sweep --run does both).',
+    'Nothing is recorded in the experiments database (stratlab sweep --write-run does both).',
     '',
     'Example: stratlab run --config configs/sma-cross-goog.yaml',
     'Exit codes: 0 written; 1 the data did not load or the run failed; 2 a flag or the config is wrong.',
@@ -114,26 +109,21 @@ export const runCommand: CommandSpec = {
     if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'give the config with --config FILE');
     const file = stringFlag(values, 'config');
     if (!file) throw usageError('--config FILE is required', 'see stratlab run --help and configs/README.md');
-    const runsDir = stringFlag(values, 'runs');
-    if (runsDir !== undefined && runsDir.trim() === '') throw usageError('--runs: expected a folder, got ""');
+    const runsDir = runsFolderFlag(values);
     const workers = numberFlag('workers', stringFlag(values, 'workers'), (x) => Number.isInteger(x) && x >= 0, 'a whole number ≥ 0');
     const equityTop = numberFlag('equity', stringFlag(values, 'equity'), (x) => Number.isInteger(x) && x >= 0, 'a whole number ≥ 0');
     const progress = !values['no-progress'] && process.stderr.isTTY ? 'bar' : 'none';
-    const kernel = choiceFlag('kernel', stringFlag(values, 'kernel'), ['ts', 'python'] as const);
-    const nbFlags = { notebook: !!values.notebook, kernel, execute: !!values.execute, html: !!values.html, launch: !!values.launch, dryRun: !!values['dry-run'] };
-    if (!nbFlags.notebook && (kernel || nbFlags.execute || nbFlags.html || nbFlags.launch)) throw usageError('--kernel, --execute, --html and --launch go with --notebook');
+    const nbFlags = notebookFlags(values);
 
     const r = await runConfig(file, { runsDir, workers, equityTop, progress });
-    const nb = await afterRun(r.dir, { ...nbFlags, onCell: values.json ? undefined : (i, n) => io.err(`cell ${i + 1}/${n}`) });
+    const nb = await notebookAfterRun(r.dir, nbFlags, io, !!values.json);
     if (values.json) {
       const { results: _results, ...summary } = r.sweep.toJSON();
-      const notebook = nb.notebook ? { path: nb.notebook, html: nb.executed?.htmlPath ?? null, executed: !!nb.executed, launch: nb.launch ? { app: nb.launch.app, command: nb.launch.shell, pid: nb.launch.pid } : null } : undefined;
-      io.out(JSON.stringify({ runDir: r.dir, runId: r.runId, strategyCount: r.manifest.strategyCount, files: r.manifest.files, summary, notebook }, null, 2));
+      const strategies = r.sweeps.length > 1 ? { strategies: r.sweeps.map((sw) => { const { results: _r, ...rest } = sw.toJSON(); return rest; }) } : {};
+      io.out(JSON.stringify({ runDir: r.dir, runId: r.runId, strategyCount: r.manifest.strategyCount, files: r.manifest.files, summary, ...strategies, notebook: notebookJson(nb) }, null, 2));
     } else {
-      io.out(`${r.sweep.headline()}\nRun written to ${r.dir}\nNext: stratlab result --run ${r.dir}; stratlab query --run ${r.dir} --sql "SELECT * FROM strategy_index LIMIT 5"`);
-      if (nb.notebook) io.out(`Notebook: ${nb.notebook}${nb.executed ? ` (executed in ${(nb.executed.durationMs / 1000).toFixed(1)} s)` : ''}`);
-      if (nb.executed?.htmlPath) io.out(`HTML:     ${nb.executed.htmlPath}`);
-      if (nb.launch) io.out(nb.launch.pid ? `Launched: ${nb.launch.app} (pid ${nb.launch.pid})` : `Open it:  ${nb.launch.shell}`);
+      io.out(`${r.sweeps.map((sw) => sw.headline()).join('\n')}\nRun written to ${r.dir}\nNext: stratlab result --run ${r.dir}; stratlab query --run ${r.dir} --sql "SELECT * FROM strategy_index LIMIT 5"`);
+      for (const line of notebookLines(nb)) io.out(line);
     }
     return 0;
   },

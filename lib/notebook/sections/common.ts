@@ -172,7 +172,7 @@ export const topSection: Section = {
   id: 'top',
   title: 'Top strategies',
   cells: (ctx) => {
-    const topSql = `SELECT strategy_hash, symbol, timeframe, parameters, score, sharpe, return_pct, max_drawdown, total_trades, win_rate, profit_factor, exposure_pct
+    const topSql = `SELECT strategy, strategy_hash, symbol, timeframe, parameters, score, sharpe, return_pct, max_drawdown, total_trades, win_rate, profit_factor, exposure_pct
       FROM strategy_index WHERE status = 'ok' ORDER BY (disqualified = '') DESC, score DESC NULLS LAST, sharpe DESC NULLS LAST LIMIT \${TOP_N}`;
     const tradesSql = `SELECT strategy_hash, COUNT(*)::DOUBLE AS trades, avg(CASE WHEN pnl > 0 THEN 1 ELSE 0 END) AS win_rate,
         avg(return_pct) AS avg_trade_pct, min(return_pct) AS worst_trade_pct, max(return_pct) AS best_trade_pct,
@@ -189,24 +189,50 @@ export const topSection: Section = {
       const cells: CellSpec[] = [intro, code(`
         const top = await q(\`${topSql}\`);
         const hashes = top.map((r) => \`'\${r.strategy_hash}'\`).join(', ') || "''";
-        showTable(top, { caption: \`Top \${top.length} by score\` });`)];
+        // Rows are labelled by strategy and the parameters the run varied ("SmaCross fast=10 slow=30"); the rest once, in the caption.
+        const valueAt = (o: any, key: string) => key.split('.').reduce((v, k) => (v == null ? v : v[k]), o);
+        const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+        const labelOf = new Map<string, string>(top.map((r) => {
+          const p = JSON.parse(r.parameters);
+          return [r.strategy_hash, [r.strategy, ...varying.filter((k) => valueAt(p, k) !== undefined).map((k) => \`\${k}=\${shown(valueAt(p, k))}\`)].join(' ')];
+        }));
+        const shared = [...seen].filter(([, v]) => v.size === 1).map(([k, v]) => \`\${k}=\${[...v][0].replace(/^"(.*)"$/, '$1')}\`).join(', ');
+        showTable(top.map(({ strategy: _s, parameters: _p, ...r }) => ({ strategy: labelOf.get(r.strategy_hash), ...r })),
+          { caption: \`Top \${top.length} by score\${shared ? \`; same in every strategy: \${shared}\` : ''}\` });`)];
       if (ctx.has.trades) cells.push(code(`showTable(await q(\`${tradesSql}\`), { caption: 'Their trades' });`));
       if (ctx.has.equity) cells.push(code(`
         const yearly = await q(\`${yearlySql}\`);
         const years = [...new Set(yearly.map((r) => r.year))].sort();
         const byHash = new Map<string, Record<string, unknown>>();
-        for (const r of yearly) { if (!byHash.has(r.strategy_hash)) byHash.set(r.strategy_hash, { strategy_hash: r.strategy_hash }); byHash.get(r.strategy_hash)![String(r.year)] = Number(r.return_pct.toFixed(2)); }
-        showTable([...byHash.values()], { caption: 'Return by year (%)', columns: ['strategy_hash', ...years.map(String)] });`));
+        for (const r of yearly) { if (!byHash.has(r.strategy_hash)) byHash.set(r.strategy_hash, { strategy: labelOf.get(r.strategy_hash), strategy_hash: r.strategy_hash }); byHash.get(r.strategy_hash)![String(r.year)] = Number(r.return_pct.toFixed(2)); }
+        showTable([...byHash.values()], { caption: 'Return by year (%)', columns: ['strategy', 'strategy_hash', ...years.map(String)] });`));
       return cells;
     }
     const cells: CellSpec[] = [intro, code(`
       top = q(f"""${topSql.replace('${TOP_N}', '{TOP_N}')}""")
       hashes = ", ".join(f"'{h}'" for h in top["strategy_hash"]) or "''"
-      sb.show(top, f"Top {len(top)} by score")`)];
+      # Rows are labelled by strategy and the parameters the run varied ("SmaCross fast=10 slow=30"); the rest once, in the caption.
+      def _value_at(o, key):
+          for k in key.split("."):
+              o = o.get(k) if isinstance(o, dict) else None
+          return o
+      def _shown(v):
+          return v if isinstance(v, str) else json.dumps(v)
+      _params = [json.loads(p) for p in top["parameters"]]
+      label_of = {h: " ".join([s] + [f"{k}={_shown(_value_at(p, k))}" for k in varying if _value_at(p, k) is not None])
+                  for h, s, p in zip(top["strategy_hash"], top["strategy"], _params)}
+      _shared = ", ".join(f"{k}={_shown(v)}" for k, v in (_params[0].items() if _params else []) if k not in varying and not isinstance(v, dict))
+      top_shown = top.drop(columns=["strategy", "parameters"])
+      top_shown.insert(0, "strategy", [label_of[h] for h in top["strategy_hash"]])
+      sb.show(top_shown, f"Top {len(top)} by score" + (f"; same in every strategy: {_shared}" if _shared else ""))`)];
     if (ctx.has.trades) cells.push(code(`sb.show(q(f"""${tradesSql.replace('${hashes}', '{hashes}')}"""), "Their trades")`));
     if (ctx.has.equity) cells.push(code(`
       yearly = q(f"""${yearlySql.replace(/\$\{hashes\}/g, '{hashes}')}""")
-      sb.show(yearly.pivot(index="strategy_hash", columns="year", values="return_pct").round(2), "Return by year (%)")`));
+      _by_year = yearly.pivot(index="strategy_hash", columns="year", values="return_pct").round(2)
+      _by_year.columns = [str(int(c)) for c in _by_year.columns]
+      _by_year.insert(0, "strategy", [label_of.get(h, h) for h in _by_year.index])
+      _by_year.insert(1, "strategy_hash", list(_by_year.index))
+      sb.show(_by_year, "Return by year (%)")`));
     return cells;
   },
 };
