@@ -29,6 +29,8 @@ strategy: sma_cross
 grid: { fast: [5, 10], slow: [30, 50] }
 where: fast < slow
 workers: 0
+# The flags are under test here, not the strategy: loose rules, so short windows still have a qualified trial.
+rules: { minTrades: 1, minTradesPerYear: 0, maxDrawdown: 100, minProfitFactor: 0, minWinRate: 0, maxWinRate: 1 }
 optimize: { paramSpace: { fast: { min: 2, max: 20 }, slow: { min: 25, max: 60 } }, nTrials: 4, sampler: random, seed: 1 }
 walkForward: { inSampleDays: 1095, outSampleDays: 730, stepDays: 730, nTrials: 3 }
 `);
