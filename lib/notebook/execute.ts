@@ -161,17 +161,29 @@ export async function executeNotebook(file: string, opts: ExecuteOptions = {}): 
           const source = cellSource(cell);
           opts.onCell?.(codeCells, total, source);
           codeCells++;
-          const collector = new OutputCollector();
-          // stop_on_error makes the kernel abort the requests after a failing one: only without allowErrors.
-          const future = kernel.requestExecute({ code: source, stop_on_error: !opts.allowErrors, store_history: true, allow_stdin: false });
-          future.onIOPub = (msg) => collector.add(msg);
-          const reply = await withTimeout(future.done, opts.cellTimeoutMs ?? 600_000, async () => {
-            await kernel.interrupt();
-          }, `${file}: cell ${i + 1} did not finish`);
+          let collector = new OutputCollector();
+          let reply: KernelMessage.IExecuteReplyMsg | undefined;
+          // A kernel may refuse requests for a moment after an error (tslab aborts its queue for 200 ms,
+          // whatever stop_on_error says): a cell that was aborted, not run, is sent again.
+          for (let attempt = 0; attempt <= ABORT_RETRIES; attempt++) {
+            if (attempt > 0) await new Promise((r) => setTimeout(r, ABORT_PAUSE_MS));
+            collector = new OutputCollector();
+            const c = collector;
+            // stop_on_error makes the kernel abort the requests after a failing one: only without allowErrors.
+            const future = kernel.requestExecute({ code: source, stop_on_error: !opts.allowErrors, store_history: true, allow_stdin: false });
+            future.onIOPub = (msg) => c.add(msg);
+            reply = await withTimeout(future.done, opts.cellTimeoutMs ?? 600_000, async () => {
+              await kernel.interrupt();
+            }, `${file}: cell ${i + 1} did not finish`);
+            if (!isAborted(reply.content.status)) break;
+          }
+          if (isAborted(reply!.content.status)) {
+            throw new StratlabError('NOTEBOOK', `${file}: cell ${i + 1}: the kernel aborted it instead of running it`, { hint: 'a cell before it may have left the kernel refusing requests; restart and run again' });
+          }
           cell.outputs = collector.outputs;
-          cell.execution_count = (reply.content as { execution_count?: number }).execution_count ?? null;
-          if (reply.content.status === 'error') {
-            const described = describeError(reply.content as KernelMessage.IReplyErrorContent, collector.outputs);
+          cell.execution_count = (reply!.content as { execution_count?: number }).execution_count ?? null;
+          if (reply!.content.status === 'error') {
+            const described = describeError(reply!.content as KernelMessage.IReplyErrorContent, collector.outputs);
             errors.push({ cell: i + 1, ...described, message: firstLine(described.evalue) });
             // tslab reports errors on stderr only; add the standard error output so tools see it.
             if (!cell.outputs.some((o) => o.output_type === 'error')) cell.outputs.push({ output_type: 'error', ...described, traceback: [] });
@@ -256,6 +268,11 @@ function describeError(reply: KernelMessage.IReplyErrorContent, outputs: Noteboo
   }
   return { ename: 'Error', evalue: lines[0] ?? 'the kernel reported an error' };
 }
+
+const ABORT_RETRIES = 5;
+const ABORT_PAUSE_MS = 250;
+/** ipykernel answers 'aborted', tslab 'abort'. */
+const isAborted = (status: string) => status === 'aborted' || status === 'abort';
 
 function firstLine(s: string): string {
   return (s ?? '').split('\n')[0].slice(0, 300);
