@@ -1,6 +1,7 @@
 import { StratlabError } from '../core/errors';
 import { helpText, parseCommandArgs, type CliIO, type CommandSpec } from './args';
 import { backtest } from './commands/backtest';
+import { bridgeServe } from './commands/bridge';
 import { dataInspect } from './commands/data-inspect';
 import { demo } from './commands/demo';
 import { notebookExecute } from './commands/notebook-execute';
@@ -17,7 +18,7 @@ import { validate } from './commands/validate';
 import { walkForwardCommand } from './commands/walk-forward';
 
 /** Commands by their words; two-word commands ('data inspect') are looked up first. */
-const COMMANDS: CommandSpec[] = [dataInspect, backtest, sweepCommand, runCommand, runsCommand, queryCommand, resultCommand, patternsList, patternsTest, patternsDiscover, top, validate, optimizeCommand, walkForwardCommand, notebookGenerate, notebookExecute, demo];
+const COMMANDS: CommandSpec[] = [dataInspect, backtest, sweepCommand, runCommand, runsCommand, queryCommand, resultCommand, patternsList, patternsTest, patternsDiscover, top, validate, optimizeCommand, walkForwardCommand, notebookGenerate, notebookExecute, bridgeServe, demo];
 
 function version(): string {
   return (require('../../package.json') as { version: string }).version;
