@@ -61,9 +61,17 @@ class RunCache {
   }
 }
 
+/** A command run through "cli" that exited non-zero (its error was printed, not thrown). */
+class CommandFailed extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
 /** The one-line error of a failed request. */
 function errorOf(e: unknown): { code: string; message: string } {
   if (e instanceof StratlabError) return { code: e.code, message: e.oneLine() };
+  if (e instanceof CommandFailed) return { code: e.code, message: e.message };
   return { code: 'INTERNAL', message: String((e as Error)?.message ?? e).split('\n')[0] };
 }
 
@@ -75,8 +83,9 @@ async function answer(req: Request, runs: RunCache): Promise<unknown> {
   const io: CliIO = { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n') };
   const code = await runCli(req.argv, io);
   if (code !== 0) {
+    // The command's own one-line error, without its `stratlab NAME: ` prefix.
     const last = err.trim().split('\n').filter(Boolean).pop() ?? `exited with ${code}`;
-    throw new StratlabError(code === 2 ? 'CLI_USAGE' : 'BAD_ARGUMENT', last.replace(/^stratlab [\w -]+?: /, ''));
+    throw new CommandFailed(code === 2 ? 'CLI_USAGE' : 'COMMAND_FAILED', last.replace(/^stratlab [\w -]+?: /, ''));
   }
   try {
     return JSON.parse(out);
