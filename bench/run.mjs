@@ -14,6 +14,7 @@ import { benchSweepScale } from './sweep-scale.mjs';
 import { benchTracker } from './tracker.mjs';
 import { benchNotebook } from './notebook.mjs';
 import { benchRuns } from './runs.mjs';
+import { benchBridge } from './bridge.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,7 +50,7 @@ const valueOf = (r) => r.value ?? r.ms;
 const unitOf = (r) => r.unit ?? 'ms';
 const met = (r) => Number.isFinite(valueOf(r)) && (r.higherIsBetter ? valueOf(r) >= r.target : valueOf(r) <= r.target);
 
-// `--only engine` (or setup, data, indicators, sweep, sweep-scale, tracker, runs) runs one group and leaves the README alone.
+// `--only engine` (or setup, data, indicators, sweep, sweep-scale, tracker, runs, bridge) runs one group and leaves the README alone.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const want = (group) => !only || only === group;
 
@@ -90,6 +91,10 @@ async function main() {
     if (want('runs')) {
       process.stderr.write('bench: runs (1,000-strategy sweep on 100,000 bars written as a run; TraceAnalysis over 10,000,000 trace rows, ~200 MB in the temp folder)\n');
       for (const r of await benchRuns(lib, tmp)) rows.push({ group: 'runs', ...r });
+    }
+    if (want('bridge')) {
+      process.stderr.write('bench: Python bridge (per-query latency from Python through one persistent bridge process)\n');
+      for (const r of await benchBridge(lib, tmp, path.resolve(ROOT, '..', 'shared', 'data', 'GOOG.csv'))) rows.push({ group: 'bridge', ...r });
     }
     if (want('notebook')) {
       process.stderr.write('bench: notebook (generate and execute the analysis notebook of a 100-strategy run)\n');

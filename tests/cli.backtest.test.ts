@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtest } from '../lib/cli/commands/backtest';
 import { loadBars, slice } from '../lib/data';
 import { listStrategies } from '../lib/strategies/registry';
@@ -12,6 +12,7 @@ interface Run { code: number | null; out: string; err: string }
 
 // A backtest writes a run directory under ./runs: run them in a folder of their own.
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-cli-backtest-'));
+afterAll(() => fs.rmSync(WORK, { recursive: true, force: true }));
 
 /** The real CLI in a child process (async, so independent runs can overlap). */
 function stratlab(...args: string[]): Promise<Run> {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI, EURUSD, GOOG, ROOT } from './helpers/paths';
 
 function stratlab(...args: string[]) {
@@ -58,6 +58,7 @@ describe('stratlab CLI', () => {
 
   it('data inspect lists the problems of a bad file and exits 1', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-cli-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const bad = path.join(dir, 'bad.csv');
     fs.writeFileSync(bad, 'Date,Open,High,Low,Close,Volume\n2024-01-02,100,101,99,100.5,10\n2024-01-03,100,99,98,100.5,10\n');
     const r = stratlab('data', 'inspect', bad, '--json');
@@ -76,6 +77,7 @@ describe('stratlab CLI', () => {
 
   it('notebook execute runs a notebook and reports it as JSON', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-cli-nb-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'n.ipynb');
     fs.writeFileSync(file, JSON.stringify({
       nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'python3' } },

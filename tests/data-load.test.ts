@@ -270,6 +270,7 @@ describe('detectTimeframe', () => {
 
 describe('loadBars with a timezone for naive datetimes', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-tz-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const header = 'Date,Open,High,Low,Close,Volume';
   // 09:30 New York is 14:30 UTC in winter (EST) and 13:30 UTC in summer (EDT).
   const csv = path.join(dir, 'spy.csv');

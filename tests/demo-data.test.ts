@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadBars } from '../lib/data';
 import { ROOT } from './helpers/paths';
 
@@ -9,6 +9,7 @@ describe('bundled demo data', () => {
   it('is reproduced byte for byte by scripts/make-demo-data.mjs from its seeds', async () => {
     const { makeDemoData } = await import(path.join(ROOT, 'scripts', 'make-demo-data.mjs'));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-demo-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const written: string[] = await makeDemoData(dir);
     expect(written.map((f) => path.basename(f)).sort()).toEqual(['SYNTH_1d.parquet', 'SYNTH_1m.csv']);
     const csv = path.join(dir, 'SYNTH_1m.csv');

@@ -60,6 +60,7 @@ describe('generated analysis notebooks, executed in real kernels', () => {
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('writes analysis_<type>_<YYYYMMDD_HHMMSS>.ipynb into the run: nbformat 4.5 with cell ids, valid for Python nbformat, a parameters cell, links to every heading', () => {

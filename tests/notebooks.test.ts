@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { StratlabError } from '../lib/core/errors';
 import { executeNotebook } from '../lib/notebook/execute';
 import { readNotebook, type Notebook, type NotebookOutput } from '../lib/notebook/nbformat';
@@ -42,6 +42,7 @@ describe('notebooks in a real kernel', () => {
   });
   afterAll(async () => {
     await server?.stop();
+    fs.rmSync(out, { recursive: true, force: true });
   });
 
   it('starts jupyter_server on loopback with a token', async () => {
@@ -176,6 +177,7 @@ describe('notebooks in a real kernel', () => {
 
   it('starts and always stops its own server when none is given, and exports HTML', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-own-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'own.ipynb');
     fs.writeFileSync(file, JSON.stringify(tinyNotebook('python3', ["print('hello')"])));
     const res = await executeNotebook(file, { html: true });
@@ -188,6 +190,7 @@ describe('notebooks in a real kernel', () => {
 
   it('names a kernel that is not installed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-nokernel-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'x.ipynb');
     fs.writeFileSync(file, JSON.stringify(tinyNotebook('julia-9', ['1'])));
     await expect(executeNotebook(file)).rejects.toThrow(/kernel "julia-9" is not installed/);

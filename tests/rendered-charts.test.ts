@@ -25,6 +25,7 @@ describe('Plotly charts of the quick-start notebook, rendered in headless Chromi
   });
   afterAll(async () => {
     await browser?.close();
+    fs.rmSync(out, { recursive: true, force: true });
   });
 
   it('draws every chart of the exported HTML report with no network request', async () => {
@@ -83,6 +84,7 @@ describe('Backtest charts of the backtesting notebook, rendered in headless Chro
   });
   afterAll(async () => {
     await browser?.close();
+    fs.rmSync(out, { recursive: true, force: true });
   });
 
   it('draws the equity, drawdown and trades charts with legends and trade markers, with no network request', async () => {

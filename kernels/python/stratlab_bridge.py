@@ -1,24 +1,27 @@
 """stratlab_bridge: a stratlab run directory from Python.
 
-Asks the stratlab CLI for JSON (``node bin/stratlab.js query --run DIR --sql ... --json``) in a
-subprocess and returns pandas DataFrames, so Python notebooks read runs with the same SQL as
-TypeScript ones. Standard library + pandas only; charts with Plotly when it is importable, else
-matplotlib (Debian's python3-matplotlib).
+Asks one long-lived ``node bin/stratlab.js bridge serve`` process per kernel for JSON (JSON lines over
+its stdin and stdout; it is started again if it died) and returns pandas DataFrames, so Python
+notebooks read runs with the same SQL as TypeScript ones. Standard library + pandas only; charts
+with Plotly when it is importable, else matplotlib (Debian's python3-matplotlib).
 
     import stratlab_bridge as sb
     run = sb.open_run("/abs/runs/cfg/20261121-194501-a1b2c3")
     run.query("SELECT strategy_hash, sharpe FROM strategy_index ORDER BY sharpe DESC LIMIT 5")
 """
+import atexit
 import json
 import math
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
+from collections import deque
 
 import pandas as pd
 
-__all__ = ["open_run", "Run", "TraceAnalysis", "StratlabError", "cli", "show", "heatmap", "scatter", "bar",
+__all__ = ["open_run", "Run", "TraceAnalysis", "StratlabError", "cli", "bridge_pid", "close_bridge", "show", "heatmap", "scatter", "bar",
            "lines", "histogram", "chart_backend", "plain", "write_json_atomic"]
 
 # kernels/python/stratlab_bridge.py -> the checkout is two folders up.
@@ -37,20 +40,119 @@ def _node(node=None):
     return found
 
 
-def cli(args, root=None, node=None, timeout=600):
-    """Run ``stratlab ARGS`` and return its parsed JSON output (pass --json in ARGS)."""
+class _Bridge:
+    """One ``stratlab bridge serve`` process: a request line in, a response line out, in order."""
+
+    def __init__(self, root, node):
+        self.root, self.node = root, node
+        self.proc = None
+        self.next_id = 0
+        self.lock = threading.Lock()
+        self.stderr = deque(maxlen=20)
+
+    def _start(self):
+        script = os.path.join(self.root, "bin", "stratlab.js")
+        if not os.path.exists(script):
+            raise StratlabError(f"{script} not found: root= must be the stratlab checkout (or set STRATLAB_ROOT)")
+        self.proc = subprocess.Popen([_node(self.node), script, "bridge", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+        # Drain stderr so a chatty command can never block the process on a full pipe; keep its tail for errors.
+        threading.Thread(target=lambda p=self.proc: [self.stderr.append(l.rstrip()) for l in p.stderr], daemon=True).start()
+
+    def _alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _exchange(self, message, timeout):
+        self.next_id += 1
+        message = dict(message, id=self.next_id)
+        fired = []
+        proc = self.proc
+        timer = threading.Timer(timeout, lambda: (fired.append(True), proc.kill())) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            proc.stdin.write(json.dumps(message) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        finally:
+            if timer:
+                timer.cancel()
+        if fired:
+            self.close()
+            raise StratlabError(f"stratlab bridge: {message.get('op')} did not answer within {timeout} s (pass timeout=...)")
+        if not line:
+            raise BrokenPipeError("the bridge process exited")
+        reply = json.loads(line)
+        if reply.get("id") != self.next_id:
+            raise StratlabError(f"bridge: answer to request {reply.get('id')} while waiting for {self.next_id}")
+        return reply
+
+    def request(self, message, timeout=600):
+        with self.lock:
+            for attempt in (1, 2):
+                if not self._alive():
+                    self._start()
+                try:
+                    reply = self._exchange(message, timeout)
+                    break
+                except (BrokenPipeError, OSError, ValueError) as e:
+                    # Killed (by the user, a timeout or the OOM killer): start a fresh one and ask again, once.
+                    self.close()
+                    if attempt == 2:
+                        tail = " | ".join(list(self.stderr)[-3:])
+                        raise StratlabError(f"stratlab bridge: {message.get('op')} failed: {e}" + (f" ({tail})" if tail else ""))
+        if not reply.get("ok"):
+            err = reply.get("error") or {}
+            raise StratlabError(err.get("message") or "stratlab bridge: request failed")
+        return reply.get("result")
+
+    def close(self):
+        if self.proc is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(2)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
+_bridges = {}
+_bridges_lock = threading.Lock()
+
+
+def _bridge(root=None, node=None):
     root = root or DEFAULT_ROOT
-    script = os.path.join(root, "bin", "stratlab.js")
-    if not os.path.exists(script):
-        raise StratlabError(f"{script} not found: root= must be the stratlab checkout (or set STRATLAB_ROOT)")
-    proc = subprocess.run([_node(node), script, *[str(a) for a in args]], capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
-        raise StratlabError(lines[-1] if lines else f"stratlab {args[0]} exited with {proc.returncode}")
-    try:
-        return json.loads(proc.stdout)
-    except ValueError as e:
-        raise StratlabError(f"stratlab {args[0]}: output is not JSON ({e}): {proc.stdout[:200]!r}")
+    with _bridges_lock:
+        b = _bridges.get((root, node))
+        if b is None:
+            b = _bridges[(root, node)] = _Bridge(root, node)
+        return b
+
+
+def bridge_pid(root=None, node=None):
+    """The pid of this kernel's bridge process (started if there is none)."""
+    return _bridge(root, node).request({"op": "ping"})["pid"]
+
+
+def close_bridge():
+    """Stops the bridge processes (they also stop by themselves when this process exits)."""
+    with _bridges_lock:
+        for b in _bridges.values():
+            with b.lock:
+                b.close()
+        _bridges.clear()
+
+
+atexit.register(close_bridge)
+
+
+def cli(args, root=None, node=None, timeout=600):
+    """Run ``stratlab ARGS`` in the bridge process and return its parsed JSON output (pass --json in ARGS)."""
+    return _bridge(root, node).request({"op": "cli", "argv": [str(a) for a in args]}, timeout)
 
 
 def _frame(payload):
@@ -78,7 +180,7 @@ class Run:
 
     def query(self, sql):
         """Read-only SQL over the run's views; a DataFrame."""
-        return _frame(cli(["query", "--run", self.dir, "--sql", sql, "--json"], self.root, self.node))
+        return _frame(_bridge(self.root, self.node).request({"op": "query", "run": self.dir, "sql": sql}))
 
     def result(self, *args):
         """``stratlab result --run DIR ARGS --json``, parsed."""

@@ -1,6 +1,7 @@
 import { StratlabError } from '../core/errors';
 import { helpText, parseCommandArgs, type CliIO, type CommandSpec } from './args';
 import { backtest } from './commands/backtest';
+import { bridgeServe } from './commands/bridge';
 import { dataInspect } from './commands/data-inspect';
 import { demo } from './commands/demo';
 import { notebookExecute } from './commands/notebook-execute';
@@ -10,13 +11,14 @@ import { patternsDiscover, patternsList, patternsTest } from './commands/pattern
 import { queryCommand } from './commands/query';
 import { resultCommand } from './commands/result';
 import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
 import { sweepCommand } from './commands/sweep';
 import { top } from './commands/top';
 import { validate } from './commands/validate';
 import { walkForwardCommand } from './commands/walk-forward';
 
 /** Commands by their words; two-word commands ('data inspect') are looked up first. */
-const COMMANDS: CommandSpec[] = [dataInspect, backtest, sweepCommand, runCommand, queryCommand, resultCommand, patternsList, patternsTest, patternsDiscover, top, validate, optimizeCommand, walkForwardCommand, notebookGenerate, notebookExecute, demo];
+const COMMANDS: CommandSpec[] = [dataInspect, backtest, sweepCommand, runCommand, runsCommand, queryCommand, resultCommand, patternsList, patternsTest, patternsDiscover, top, validate, optimizeCommand, walkForwardCommand, notebookGenerate, notebookExecute, bridgeServe, demo];
 
 function version(): string {
   return (require('../../package.json') as { version: string }).version;

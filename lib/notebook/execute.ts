@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { KernelManager, KernelSpecManager, ServerConnection, SessionManager } from '@jupyterlab/services';
 import type { KernelMessage, KernelSpec } from '@jupyterlab/services';
@@ -7,6 +9,7 @@ import { StratlabError } from '../core/errors';
 import { systemPython } from '../core/paths';
 import { cellSource, readNotebook, writeNotebook, type NotebookOutput } from './nbformat';
 import { startJupyterServer, type JupyterServer } from './server';
+import { recordNotebookStatus } from './status';
 
 export interface ExecuteOptions {
   /** Where to write the executed notebook; default: back into the input file. */
@@ -19,7 +22,10 @@ export interface ExecuteOptions {
   server?: JupyterServer;
   /** Also export a self-contained HTML report next to the output (or at this path). */
   html?: boolean | string;
-  /** Record cell errors in the notebook and go on instead of stopping with a StratlabError. */
+  /**
+   * Run every cell even after one fails: each failure is recorded in the notebook, listed in the
+   * result's `errors` and at the top of the HTML report, instead of stopping with a StratlabError.
+   */
   allowErrors?: boolean;
   /** Called before each code cell runs. */
   onCell?: (index: number, total: number, source: string) => void;
@@ -31,9 +37,12 @@ export interface ExecuteOptions {
 }
 
 export interface CellError {
+  /** 1-based position among all of the notebook's cells. */
   cell: number;
   ename: string;
   evalue: string;
+  /** The first line of evalue. */
+  message: string;
 }
 
 export interface ExecuteResult {
@@ -129,6 +138,8 @@ export async function executeNotebook(file: string, opts: ExecuteOptions = {}): 
   const errors: CellError[] = [];
   let codeCells = 0;
   const restoreConsole = muteServicesChatter();
+  // In a run directory, `stratlab runs` tells a notebook being executed (or killed while it was) from a finished one.
+  recordNotebookStatus(output, { state: 'executing', pid: process.pid });
   try {
     const spec = await findKernelspec(serverSettings, kernelName, file);
     const kernelManager = new KernelManager({ serverSettings });
@@ -150,17 +161,30 @@ export async function executeNotebook(file: string, opts: ExecuteOptions = {}): 
           const source = cellSource(cell);
           opts.onCell?.(codeCells, total, source);
           codeCells++;
-          const collector = new OutputCollector();
-          const future = kernel.requestExecute({ code: source, stop_on_error: true, store_history: true, allow_stdin: false });
-          future.onIOPub = (msg) => collector.add(msg);
-          const reply = await withTimeout(future.done, opts.cellTimeoutMs ?? 600_000, async () => {
-            await kernel.interrupt();
-          }, `${file}: cell ${i + 1} did not finish`);
+          let collector = new OutputCollector();
+          let reply: KernelMessage.IExecuteReplyMsg | undefined;
+          // A kernel may refuse requests for a moment after an error (tslab aborts its queue for 200 ms,
+          // whatever stop_on_error says): a cell that was aborted, not run, is sent again.
+          for (let attempt = 0; attempt <= ABORT_RETRIES; attempt++) {
+            if (attempt > 0) await new Promise((r) => setTimeout(r, ABORT_PAUSE_MS));
+            collector = new OutputCollector();
+            const c = collector;
+            // stop_on_error makes the kernel abort the requests after a failing one: only without allowErrors.
+            const future = kernel.requestExecute({ code: source, stop_on_error: !opts.allowErrors, store_history: true, allow_stdin: false });
+            future.onIOPub = (msg) => c.add(msg);
+            reply = await withTimeout(future.done, opts.cellTimeoutMs ?? 600_000, async () => {
+              await kernel.interrupt();
+            }, `${file}: cell ${i + 1} did not finish`);
+            if (!isAborted(reply.content.status)) break;
+          }
+          if (isAborted(reply!.content.status)) {
+            throw new StratlabError('NOTEBOOK', `${file}: cell ${i + 1}: the kernel aborted it instead of running it`, { hint: 'a cell before it may have left the kernel refusing requests; restart and run again' });
+          }
           cell.outputs = collector.outputs;
-          cell.execution_count = (reply.content as { execution_count?: number }).execution_count ?? null;
-          if (reply.content.status === 'error') {
-            const described = describeError(reply.content as KernelMessage.IReplyErrorContent, collector.outputs);
-            errors.push({ cell: i + 1, ...described });
+          cell.execution_count = (reply!.content as { execution_count?: number }).execution_count ?? null;
+          if (reply!.content.status === 'error') {
+            const described = describeError(reply!.content as KernelMessage.IReplyErrorContent, collector.outputs);
+            errors.push({ cell: i + 1, ...described, message: firstLine(described.evalue) });
             // tslab reports errors on stderr only; add the standard error output so tools see it.
             if (!cell.outputs.some((o) => o.output_type === 'error')) cell.outputs.push({ output_type: 'error', ...described, traceback: [] });
             if (!opts.allowErrors) break;
@@ -174,12 +198,17 @@ export async function executeNotebook(file: string, opts: ExecuteOptions = {}): 
       sessions.dispose();
       kernelManager.dispose();
     }
+  } catch (e) {
+    recordNotebookStatus(output, { state: 'failed', error: e instanceof Error ? firstLine(e.message) : String(e) });
+    throw e;
   } finally {
     restoreConsole();
     if (ownServer) await server.stop();
   }
   writeNotebook(output, nb);
   if (opts.trust !== false) trustNotebook(output);
+  const failingCells = errors.map(({ cell, ename, message }) => ({ cell, ename, message }));
+  recordNotebookStatus(output, { state: errors.length && !opts.allowErrors ? 'failed' : 'executed', failingCells });
   if (errors.length && !opts.allowErrors) {
     const e = errors[0];
     throw new StratlabError('NOTEBOOK', `${file}: cell ${e.cell}: ${e.ename}: ${firstLine(e.evalue)}`, {
@@ -188,7 +217,7 @@ export async function executeNotebook(file: string, opts: ExecuteOptions = {}): 
     });
   }
   let htmlPath: string | undefined;
-  if (opts.html) htmlPath = exportHtml(output, typeof opts.html === 'string' ? opts.html : undefined);
+  if (opts.html) htmlPath = exportHtml(output, typeof opts.html === 'string' ? opts.html : undefined, errors);
   return { path: output, htmlPath, codeCells, errors, durationMs: Date.now() - t0 };
 }
 
@@ -240,6 +269,11 @@ function describeError(reply: KernelMessage.IReplyErrorContent, outputs: Noteboo
   return { ename: 'Error', evalue: lines[0] ?? 'the kernel reported an error' };
 }
 
+const ABORT_RETRIES = 5;
+const ABORT_PAUSE_MS = 250;
+/** ipykernel answers 'aborted', tslab 'abort'. */
+const isAborted = (status: string) => status === 'aborted' || status === 'abort';
+
 function firstLine(s: string): string {
   return (s ?? '').split('\n')[0].slice(0, 300);
 }
@@ -272,13 +306,20 @@ export function trustNotebook(notebookPath: string): void {
  * Export an executed notebook to a self-contained HTML file with nbconvert. Plotly charts carry
  * plotly.js inline in their outputs, so the page renders with no network.
  */
-export function exportHtml(notebookPath: string, htmlPath?: string): string {
+export function exportHtml(notebookPath: string, htmlPath?: string, failures: readonly CellError[] = []): string {
   const out = path.resolve(htmlPath ?? notebookPath.replace(/\.ipynb$/, '') + '.html');
-  const r = spawnSync(
-    systemPython(),
-    ['-m', 'nbconvert', '--to', 'html', '--output-dir', path.dirname(out), '--output', path.basename(out, '.html'), notebookPath],
-    { encoding: 'utf8', env: { ...process.env, JUPYTER_PLATFORM_DIRS: '1' } },
-  );
+  // Failures go at the top of the report, from a copy beside the notebook: the notebook itself keeps its cells.
+  const source = failures.length ? withFailureSummary(notebookPath, failures) : notebookPath;
+  let r;
+  try {
+    r = spawnSync(
+      systemPython(),
+      ['-m', 'nbconvert', '--to', 'html', '--output-dir', path.dirname(out), '--output', path.basename(out, '.html'), source],
+      { encoding: 'utf8', env: { ...process.env, JUPYTER_PLATFORM_DIRS: '1' } },
+    );
+  } finally {
+    if (source !== notebookPath) fs.rmSync(path.dirname(source), { recursive: true, force: true });
+  }
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0];
     throw new StratlabError('NOTEBOOK', `${notebookPath}: HTML export failed: ${why}`, {
@@ -286,4 +327,20 @@ export function exportHtml(notebookPath: string, htmlPath?: string): string {
     });
   }
   return out;
+}
+
+/** A copy of the notebook with a first cell listing the failing cells; returns its path. */
+function withFailureSummary(notebookPath: string, failures: readonly CellError[]): string {
+  const nb = readNotebook(notebookPath);
+  const escape = (t: string) => t.replace(/[\\`*_<>|[\]]/g, (c) => `\\${c}`);
+  const lines = [
+    `**${failures.length} cell${failures.length === 1 ? '' : 's'} failed** (the notebook ran every cell):`,
+    '',
+    ...failures.map((f) => `- cell ${f.cell}: \`${f.ename}\`: ${escape(f.message)}`),
+  ];
+  nb.cells.unshift({ cell_type: 'markdown', id: 'stratlab-failing-cells', metadata: {}, source: lines.join('\n') });
+  // Same file name (the report's title comes from it), in a temp folder of its own.
+  const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-report-')), path.basename(notebookPath));
+  writeNotebook(copy, nb);
+  return copy;
 }

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { StratlabError } from '../core/errors';
 import { JUPYTER_DATA_DIR, PACKAGE_ROOT, systemPython } from '../core/paths';
+import { killWithEnv } from '../core/procfs';
+import { cleanStaleServers, currentOwner, removeServerRecord, SERVER_ID_ENV, writeServerRecord, type ServerRecord } from './server-state';
 
 export interface JupyterServer {
   baseUrl: string;
@@ -40,13 +42,24 @@ function freePort(): Promise<number> {
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-// A crashed or interrupted caller must not leave servers behind: kill them on the way out.
+// A caller that exits without stop() (process.exit, an uncaught error) closes the watchdog's pipe
+// anyway; SIGTERM makes it start at once. SIGKILL of the group would kill the watchdog before it
+// could stop the kernels, which live in sessions of their own.
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const child of live) killGroup(child, 'SIGKILL');
+    for (const child of live) signalWatchdog(child, 'SIGTERM');
   });
+}
+
+function signalWatchdog(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    child.kill(signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -57,6 +70,9 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     try { child.kill(signal); } catch { /* already gone */ }
   }
 }
+
+/** The watchdog that runs the server and stops it, its kernels and their children when this process ends. */
+export const WATCHDOG_SCRIPT = path.join(PACKAGE_ROOT, 'kernels', 'jupyter_watchdog.py');
 
 /** The environment a server (and so its kernels) runs with: project kernelspecs, private runtime dirs. */
 export function jupyterEnv(runtimeDir: string): NodeJS.ProcessEnv {
@@ -112,16 +128,25 @@ function serverArgs(app: 'server' | 'notebook', port: number, token: string, roo
 async function startOnce(rootDir: string, python: string, timeoutMs: number, app: 'server' | 'notebook'): Promise<JupyterServer> {
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
-  const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratlab-jupyter-'));
-  const args = serverArgs(app, port, token, rootDir);
+  // Servers (and kernels) left by an owner that died are stopped before another starts.
+  await cleanStaleServers();
+  const id = randomBytes(6).toString('hex');
+  const runtimeDir = path.join(os.tmpdir(), `stratlab-jupyter-${id}`);
+  fs.mkdirSync(runtimeDir, { recursive: true });
+  const marker = `${SERVER_ID_ENV}=${id}`;
+  const record: ServerRecord = { id, ...currentOwner(), watchdogPid: null, runtimeDir, startedAt: new Date().toISOString() };
+  writeServerRecord(record); // before the spawn: a kill right after it still leaves a record to clean from
+  const args = [WATCHDOG_SCRIPT, marker, runtimeDir, '--', python, ...serverArgs(app, port, token, rootDir)];
   const child = spawn(python, args, {
     cwd: rootDir,
-    env: jupyterEnv(runtimeDir),
-    detached: true, // own process group, so stop() reaches everything it spawned
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...jupyterEnv(runtimeDir), [SERVER_ID_ENV]: id },
+    detached: true, // own process group, so a Ctrl-C meant for the caller does not reach the server first
+    // stdin is the watchdog's lifeline: it reads EOF when this process ends, however it ends.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   installExitHook();
   live.add(child);
+  if (child.pid !== undefined) writeServerRecord({ ...record, watchdogPid: child.pid });
   let log = '';
   const collect = (b: Buffer) => { log = (log + b.toString()).slice(-20_000); };
   child.stdout!.on('data', collect);
@@ -134,13 +159,17 @@ async function startOnce(rootDir: string, python: string, timeoutMs: number, app
     stopped = true;
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      killGroup(child, 'SIGTERM'); // jupyter_server shuts its kernels down on SIGTERM
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
+      // The watchdog SIGTERMs the server (which shuts its kernels down), then kills what is left.
+      signalWatchdog(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
     }
+    await killWithEnv(marker); // only finds something when the watchdog itself was killed
     live.delete(child);
+    child.stdin?.destroy();
     fs.rmSync(runtimeDir, { recursive: true, force: true });
+    removeServerRecord(id);
   };
 
   const deadline = Date.now() + timeoutMs;
