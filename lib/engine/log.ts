@@ -63,6 +63,46 @@ export interface WorkingInfo {
 // Most runs fit the first allocation; a long one grows fourfold at a time (few reallocations).
 const INITIAL_ROWS = 64;
 
+const rowBytes = (spec: readonly (readonly [string, ColumnType])[]): number => spec.reduce((b, [, T]) => b + T.BYTES_PER_ELEMENT, 0);
+const TRADE_ROW_BYTES = rowBytes(TRADE_COLUMNS);
+const ORDER_ROW_BYTES = rowBytes(ORDER_COLUMNS);
+
+/** Lays `length` rows of `from`'s columns out as views on `buffer` from `offset` (cap rows reserved); returns the next offset. */
+function lay(owner: object, from: object, spec: readonly (readonly [string, ColumnType])[], buffer: ArrayBuffer, offset: number, cap: number, length: number): number {
+  const cols = owner as Record<string, Column>, src = from as Record<string, Column>;
+  for (const [name, T] of spec) {
+    const view = new T(buffer, offset, cap);
+    if (length > 0) view.set(src[name].subarray(0, length));
+    cols[name] = view;
+    offset += T.BYTES_PER_ELEMENT * cap;
+  }
+  return offset;
+}
+
+/**
+ * A run's equity column and logs copied out of scratch memory into ONE exactly-sized buffer: what a
+ * builder returns when it reuses scratch between its runs, so a result stays valid after the next run
+ * at the cost of one allocation (instead of an equity column, two logs and every growth of them).
+ * `equity` null: the logs only (a long equity column is handed over whole rather than copied).
+ */
+export function packRun<E extends Float64Array | null>(equity: E, trades: TradeLog, orders: OrderLog): { equity: E; trades: TradeLog; orders: OrderLog } {
+  const n = equity ? equity.length : 0;
+  const tCap = (trades.length + 7) & ~7, oCap = (orders.length + 7) & ~7; // multiples of 8 keep every view aligned
+  const buffer = new ArrayBuffer(8 * n + TRADE_ROW_BYTES * tCap + ORDER_ROW_BYTES * oCap);
+  const eq = (equity ? new Float64Array(buffer, 0, n) : null) as E;
+  if (eq && equity) eq.set(equity);
+  const t = new TradeLog(false), o = new OrderLog(false);
+  const at = lay(t, trades, TRADE_COLUMNS, buffer, 8 * n, tCap, trades.length);
+  lay(o, orders, ORDER_COLUMNS, buffer, at, oCap, orders.length);
+  t.length = trades.length;
+  o.length = orders.length;
+  for (const [k, v] of trades.tags) t.tags.set(k, v);
+  for (const [k, v] of orders.tags) o.tags.set(k, v);
+  for (const [k, v] of orders.notes) o.notes.set(k, v);
+  for (const [k, v] of orders.working) o.working.set(k, v);
+  return { equity: eq, trades: t, orders: o };
+}
+
 export class TradeLog {
   length = 0;
   side!: Int8Array; // +1 long, −1 short
@@ -80,8 +120,9 @@ export class TradeLog {
   /** Tags by index; most fills have none, so a map. */
   readonly tags = new Map<number, string>();
 
-  constructor() {
-    regrow(this, TRADE_COLUMNS, INITIAL_ROWS, 0);
+  /** `allocate` false: no columns yet (packRun lays them out). */
+  constructor(allocate = true) {
+    if (allocate) regrow(this, TRADE_COLUMNS, INITIAL_ROWS, 0);
   }
 
   /** Empties the log, keeping its memory (a sweep reuses one log for thousands of runs). */
@@ -94,7 +135,7 @@ export class TradeLog {
   push(side: number, units: number, entryBar: number, exitBar: number, entryPrice: number, exitPrice: number, pnl: number,
     commission: number, exitReason: number, stopLoss: number, takeProfit: number, tag: string | null): void {
     const k = this.length;
-    if (k === this.side.length) this.grow(k * 4);
+    if (k === this.side.length) this.grow(Math.max(INITIAL_ROWS, k * 4));
     this.side[k] = side;
     this.units[k] = units;
     this.entryBar[k] = entryBar;
@@ -165,8 +206,8 @@ export class OrderLog {
   /** Type and prices of limit / stop orders, by order index (market orders have none). */
   readonly working = new Map<number, WorkingInfo>();
 
-  constructor() {
-    regrow(this, ORDER_COLUMNS, INITIAL_ROWS, 0);
+  constructor(allocate = true) {
+    if (allocate) regrow(this, ORDER_COLUMNS, INITIAL_ROWS, 0);
   }
 
   /** Empties the log, keeping its memory. */
@@ -181,7 +222,7 @@ export class OrderLog {
   push(side: number, reason: number, status: number, bar: number, fillBar: number, requestedUnits: number, units: number,
     basePrice: number, price: number, commission: number, capped: boolean, tag: string | null, ref = 0): number {
     const k = this.length;
-    if (k === this.side.length) this.grow(k * 4);
+    if (k === this.side.length) this.grow(Math.max(INITIAL_ROWS, k * 4));
     this.side[k] = side;
     this.reason[k] = reason;
     this.status[k] = status;

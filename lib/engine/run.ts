@@ -14,9 +14,9 @@
 import type { Bars } from '../core/bars';
 import { StratlabError, isStratlabError } from '../core/errors';
 import { formatTime } from '../data/timestamps';
-import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, yearsSpanned, type CalendarOption } from '../metrics';
+import { annualisation, equityStats, exposurePct, tradeStats, yearsSpanned, type CalendarOption } from '../metrics';
 import { Broker, type BrokerConfig } from './broker';
-import { OrderLog, TradeLog } from './log';
+import { OrderLog, packRun, TradeLog } from './log';
 import { atrProvider, BarContext, InitContext } from './context';
 import { BacktestResult, type BacktestMetrics } from './result';
 import { Series, type Cursor } from './series';
@@ -41,7 +41,11 @@ export interface RunScratch {
   equity?: Float64Array;
   trades?: TradeLog;
   orders?: OrderLog;
+  /** Copy the equity column and the logs out into one exact-size buffer (packRun) before returning: a result that outlives the next run (a builder's). */
+  keep?: boolean;
 }
+
+const HAND_OVER_BARS = 65_536;
 
 export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): BacktestResult {
   const t0 = performance.now();
@@ -99,6 +103,15 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
 
   const ann = annualisation(bars.time, spec.calendar);
   const metrics = computeMetrics(bars, equity, broker, spec, ann.periodsPerYear);
+  let kept = { equity, trades: broker.trades, orders: broker.orders };
+  if (scratch?.keep) {
+    // A long equity column is handed to the result (the next run allocates another): copying it
+    // would cost as much as the allocation it saves. A short one shares the logs' single buffer.
+    if (n > HAND_OVER_BARS) {
+      scratch.equity = undefined;
+      kept = { ...packRun(null, broker.trades, broker.orders), equity };
+    } else kept = packRun(equity, broker.trades, broker.orders);
+  }
   return new BacktestResult({
     strategy: name,
     params: spec.params,
@@ -113,9 +126,9 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
     metrics,
     time: bars.time,
     close,
-    equity,
-    trades: broker.trades,
-    orders: broker.orders,
+    equity: kept.equity,
+    trades: kept.trades,
+    orders: kept.orders,
     indicators: init.indicators,
     strategyReport: report,
     bars,
@@ -171,8 +184,7 @@ function simulate(strategy: Strategy, ctx: BarContext, broker: Broker, cursor: C
 function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: RunSpec, periodsPerYear: number): BacktestMetrics {
   const n = equity.length;
   const time = bars.time;
-  const rs = returnStats(equity, time, periodsPerYear, spec.riskFreeRate);
-  const dd = drawdownStats(equity, time);
+  const rs = equityStats(equity, time, periodsPerYear, spec.riskFreeRate), dd = rs; // one pass for both
   const ts = tradeStats(broker.trades);
   const years = yearsSpanned(time);
   const finalEquity = equity[n - 1];
