@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadBars } from '../lib/data';
+import { loadBars, syntheticBars } from '../lib/data';
 import { engine, Strategy, type BarContext } from '../lib/engine';
 import { SmaCross } from '../lib/strategies';
 import { GOOG } from './helpers/paths';
@@ -39,6 +39,17 @@ describe('a builder reuses its run memory', () => {
     expect(third.trades[0].exitBar - third.trades[0].entryBar).toBe(second.trades[0].exitBar - second.trades[0].entryBar + 1);
     expect(first.trades[0].tag).toMatch(/^run with hold \d+$/);
     expect(first.trades[0].tag).not.toBe(second.trades[0].tag);
+  });
+
+  it('leaves an earlier result as it was on a long run too (100,000 bars, whose columns are handed over, not copied)', () => {
+    const b = engine(syntheticBars({ n: 100_000, timeframe: '1h', seed: 3 })).strategy(LongerEachRun).fractional();
+    const first = b.run();
+    const before = snapshot(first);
+    const second = b.run();
+    expect(snapshot(first)).toEqual(before);
+    expect(second.finalEquity).not.toBe(first.finalEquity);
+    expect(second.equity).not.toBe(first.equity);
+    expect(second.tradeLog.pnl.buffer).not.toBe(first.tradeLog.pnl.buffer);
   });
 
   it('gives each GOOG run one buffer for its equity curve and both logs, sized to what the run recorded', async () => {

@@ -62,6 +62,8 @@ export interface WorkingInfo {
 
 // Most runs fit the first allocation; a long one grows fourfold at a time (few reallocations).
 const INITIAL_ROWS = 64;
+/** A first allocation of at least `rows` rows, a multiple of 8. */
+const startRows = (rows: number): number => (Math.max(INITIAL_ROWS, Math.ceil(rows)) + 7) & ~7;
 
 const rowBytes = (spec: readonly (readonly [string, ColumnType])[]): number => spec.reduce((b, [, T]) => b + T.BYTES_PER_ELEMENT, 0);
 const TRADE_ROW_BYTES = rowBytes(TRADE_COLUMNS);
@@ -91,7 +93,7 @@ export function packRun<E extends Float64Array | null>(equity: E, trades: TradeL
   const buffer = new ArrayBuffer(8 * n + TRADE_ROW_BYTES * tCap + ORDER_ROW_BYTES * oCap);
   const eq = (equity ? new Float64Array(buffer, 0, n) : null) as E;
   if (eq && equity) eq.set(equity);
-  const t = new TradeLog(false), o = new OrderLog(false);
+  const t = new TradeLog(0), o = new OrderLog(0);
   const at = lay(t, trades, TRADE_COLUMNS, buffer, 8 * n, tCap, trades.length);
   lay(o, orders, ORDER_COLUMNS, buffer, at, oCap, orders.length);
   t.length = trades.length;
@@ -120,15 +122,15 @@ export class TradeLog {
   /** Tags by index; most fills have none, so a map. */
   readonly tags = new Map<number, string>();
 
-  /** `allocate` false: no columns yet (packRun lays them out). */
-  constructor(allocate = true) {
-    if (allocate) regrow(this, TRADE_COLUMNS, INITIAL_ROWS, 0);
+  /** Room for `rows` rows to start with; 0: no columns yet (packRun lays them out). */
+  constructor(rows = INITIAL_ROWS) {
+    if (rows > 0) regrow(this, TRADE_COLUMNS, startRows(rows), 0);
   }
 
   /** Empties the log, keeping its memory (a sweep reuses one log for thousands of runs). */
   clear(): this {
     this.length = 0;
-    this.tags.clear();
+    if (this.tags.size) this.tags.clear(); // clearing a Map allocates a new table, even an empty one's
     return this;
   }
 
@@ -206,16 +208,16 @@ export class OrderLog {
   /** Type and prices of limit / stop orders, by order index (market orders have none). */
   readonly working = new Map<number, WorkingInfo>();
 
-  constructor(allocate = true) {
-    if (allocate) regrow(this, ORDER_COLUMNS, INITIAL_ROWS, 0);
+  constructor(rows = INITIAL_ROWS) {
+    if (rows > 0) regrow(this, ORDER_COLUMNS, startRows(rows), 0);
   }
 
   /** Empties the log, keeping its memory. */
   clear(): this {
     this.length = 0;
-    this.tags.clear();
-    this.notes.clear();
-    this.working.clear();
+    if (this.tags.size) this.tags.clear();
+    if (this.notes.size) this.notes.clear();
+    if (this.working.size) this.working.clear();
     return this;
   }
 

@@ -41,7 +41,13 @@ export interface RunScratch {
   equity?: Float64Array;
   trades?: TradeLog;
   orders?: OrderLog;
-  /** Copy the equity column and the logs out into one exact-size buffer (packRun) before returning: a result that outlives the next run (a builder's). */
+  /** Rows to start new logs with (what the last long run recorded, and a margin). */
+  tradeRows?: number;
+  orderRows?: number;
+  /**
+   * For a result that must outlive the next run (a builder's): a short run's equity column and logs
+   * are copied into one exact-size buffer (packRun); a long run's are handed over and not reused.
+   */
   keep?: boolean;
 }
 
@@ -56,7 +62,7 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
   const atrOf = atrProvider(bars);
   const cursor: Cursor = { i: 0 };
   let logs: { trades: TradeLog; orders: OrderLog } | undefined;
-  if (scratch) logs = { trades: (scratch.trades ??= new TradeLog()), orders: (scratch.orders ??= new OrderLog()) };
+  if (scratch) logs = { trades: (scratch.trades ??= new TradeLog(scratch.tradeRows)), orders: (scratch.orders ??= new OrderLog(scratch.orderRows)) };
   const broker = new Broker(bars, spec, atrOf, logs);
   const init = new InitContext(bars, cursor, atrOf);
   let strategy: Strategy;
@@ -105,11 +111,14 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch): Ba
   const metrics = computeMetrics(bars, equity, broker, spec, ann.periodsPerYear);
   let kept = { equity, trades: broker.trades, orders: broker.orders };
   if (scratch?.keep) {
-    // A long equity column is handed to the result (the next run allocates another): copying it
-    // would cost as much as the allocation it saves. A short one shares the logs' single buffer.
+    // A long run's columns are handed to the result whole, and the next run starts new logs sized
+    // for as many rows (a quarter more), so it neither copies megabytes nor grows its logs step by
+    // step. A short run's are copied into one buffer.
     if (n > HAND_OVER_BARS) {
       scratch.equity = undefined;
-      kept = { ...packRun(null, broker.trades, broker.orders), equity };
+      scratch.trades = scratch.orders = undefined;
+      scratch.tradeRows = broker.trades.length * 1.25;
+      scratch.orderRows = broker.orders.length * 1.25;
     } else kept = packRun(equity, broker.trades, broker.orders);
   }
   return new BacktestResult({
