@@ -4,6 +4,7 @@ import { loadBars, syntheticBars } from '../lib/data';
 import { engine, Strategy, type BarContext } from '../lib/engine';
 import { SmaCross } from '../lib/strategies';
 import { GOOG } from './helpers/paths';
+import { flatRows, makeBars, scripted } from './helpers/scripted';
 
 // A strategy whose every run differs from the one before (it holds for one more bar each time), so a
 // result that the next run wrote into would show it.
@@ -98,5 +99,28 @@ describe('a builder reuses its run memory', () => {
     const res = outer.run();
     expect(nested!.barCount).toBe(res.barCount);
     expect(res.equity.length).toBe(bars.close.length);
+  });
+});
+
+describe('next_open orders, whose objects the broker reuses once filled', () => {
+  it('fills later orders with their own sizes and tags, and a cancel in the middle leaves the others in order', () => {
+    let cancelled = 0;
+    const S = scripted({
+      1: (c) => { c.buy({ units: 3, tag: 'a' }); },
+      3: (c) => { c.close({ tag: 'b' }); c.sell({ units: 2, tag: 'c' }); },
+      5: (c) => {
+        c.close({ tag: 'd' });
+        cancelled = c.buy({ units: 7, tag: 'e' });
+        c.buy({ units: 1, tag: 'f' });
+        c.cancel(cancelled);
+        c.buy({ units: 4, tag: 'g' });
+      },
+    });
+    const res = engine(makeBars(flatRows(10))).strategy(S).spread(0).fill('next_open').run();
+    const filled = res.orders.filter((o) => o.status === 'filled').map((o) => [o.tag, o.side, o.units, o.fillBar]);
+    expect(filled).toEqual([
+      ['a', 'buy', 3, 2], ['b', 'sell', 3, 4], ['c', 'sell', 2, 4], ['d', 'buy', 2, 6], ['f', 'buy', 1, 6], ['g', 'buy', 4, 6], [null, 'sell', 5, 9],
+    ]);
+    expect(res.orders.find((o) => o.ref === cancelled)).toMatchObject({ status: 'cancelled', tag: 'e', note: 'cancelled by the strategy at bar 5' });
   });
 });
