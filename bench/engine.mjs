@@ -72,10 +72,10 @@ export async function benchEngine(lib, googPath) {
   const fast = lib.indicators.sma(bars.close, 10), slow = lib.indicators.sma(bars.close, 30);
   const bareMs = timeRuns(() => bareCrossovers(fast, slow), 15);
   const barsPerSec = 1_000_000 / (engineMs / 1000);
-  rows.push({ name: `SmaCross(10, 30) event-driven, 1,000,000 1m bars, 3 bp spread, ${trades.toLocaleString('en-US')} trades, metrics included`, value: engineMs, unit: 'ms', target: 50 });
-  rows.push({ name: 'the same, in bars per second', value: barsPerSec / 1e6, unit: 'M bars/s', target: 20, higherIsBetter: true });
+  rows.push({ name: `SmaCross(10, 30) event-driven, 1,000,000 1m bars, 3 bp spread, ${trades.toLocaleString('en-US')} trades, metrics included`, value: engineMs, unit: 'ms', target: 25 });
+  rows.push({ name: 'the same, in bars per second', value: barsPerSec / 1e6, unit: 'M bars/s', target: 40, higherIsBetter: true });
   rows.push({ name: 'bare loop: the same crossovers over the same SMA arrays', value: bareMs, unit: 'ms' });
-  rows.push({ name: `engine ÷ bare loop (the engine also computes both SMAs, fills, trades and every metric)`, value: engineMs / bareMs, unit: '×' });
+  rows.push({ name: `engine ÷ bare loop (the engine also computes both SMAs, fills, trades and every metric)`, value: engineMs / bareMs, unit: '×', target: 6 });
 
   // The peer run, timed as backtesting.py is timed below: built once, run() timed, best of blocks.
   const goog = await lib.loadBars(googPath);

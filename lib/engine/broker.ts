@@ -78,7 +78,11 @@ export class Broker {
   readonly trades: TradeLog;
   readonly orders: OrderLog;
   cappedOrders = 0;
-  private pending: PendingOrder[] = [];
+  // next_open market orders: slots 0..pendingN−1 wait for the next open; the slots after them hold
+  // objects already filled, reused by the next orders (a run of thousands of orders would otherwise
+  // make the young-generation GC one of its largest costs).
+  private readonly pending: PendingOrder[] = [];
+  private pendingN = 0;
   /** Limit / stop orders waiting for their price, in the order placed. */
   private working: WorkingOrder[] = [];
   /** True while a lot has a stop-loss or take-profit: the loop calls checkStops only then. */
@@ -116,7 +120,7 @@ export class Broker {
 
   /** Market orders waiting for the next open. */
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pendingN;
   }
 
   /** Limit / stop orders waiting for their price. */
@@ -142,7 +146,7 @@ export class Broker {
     if (!opts) {
       // Most strategies' hot path: a market order at the default size.
       if (this.closeFill) this.trade(dir, this.cfg.sizing, null, null, null, null, bar, bar, this.bars.close[bar], ref, null);
-      else this.pending.push({ ref, kind, bar, sizing: this.cfg.sizing, closeUnits: NaN, closeFraction: NaN, stopLoss: null, takeProfit: null, trail: null, tag: null });
+      else this.queue(ref, kind, bar, this.cfg.sizing, NaN, NaN, null, null, null, null);
       return ref;
     }
     const sizing = sizingOf(opts, this.cfg);
@@ -168,7 +172,7 @@ export class Broker {
     }
     // fill('close') fills now, at this bar's close: nothing to queue.
     if (this.closeFill) this.trade(dir, sizing, stopLoss, takeProfit, trail, tag, bar, bar, this.bars.close[bar], ref, null);
-    else this.pending.push({ ref, kind, bar, sizing, closeUnits: NaN, closeFraction: NaN, stopLoss, takeProfit, trail, tag });
+    else this.queue(ref, kind, bar, sizing, NaN, NaN, stopLoss, takeProfit, trail, tag);
     return ref;
   }
 
@@ -188,7 +192,7 @@ export class Broker {
     }
     const tag = opts?.tag ?? null;
     if (this.closeFill) this.reduce(units, fraction, tag, bar, bar, this.bars.close[bar], ref);
-    else this.pending.push({ ref, kind: 'close', bar, sizing: null, closeUnits: units, closeFraction: fraction, stopLoss: null, takeProfit: null, trail: null, tag });
+    else this.queue(ref, 'close', bar, null, units, fraction, null, null, null, tag);
     return ref;
   }
 
@@ -199,9 +203,11 @@ export class Broker {
       this.dropWorking(w, STATUS.cancelled, `cancelled by the strategy at bar ${bar}`);
       return true;
     }
-    const p = this.pending.findIndex((o) => o.ref === ref);
-    if (p >= 0) {
+    let p = 0;
+    while (p < this.pendingN && this.pending[p].ref !== ref) p++;
+    if (p < this.pendingN) {
       const o = this.pending.splice(p, 1)[0];
+      this.pendingN--;
       const k = this.orders.push(this.pendingSide(o), o.kind === 'close' ? REASON.exit : REASON.entry, STATUS.cancelled, o.bar, -1, 0, 0, NaN, NaN, 0, false, o.tag, o.ref);
       this.orders.notes.set(k, `cancelled by the strategy at bar ${bar}`);
       return true;
@@ -222,13 +228,35 @@ export class Broker {
 
   /** next_open: the orders placed at the previous bar fill at this bar's open, in the order placed. */
   fillPending(bar: number): void {
-    const queue = this.pending;
-    this.pending = [];
+    const n = this.pendingN;
+    this.pendingN = 0; // filling queues nothing: the slots are free again once read
     const open = this.bars.open[bar];
-    for (const o of queue) {
+    for (let k = 0; k < n; k++) {
+      const o = this.pending[k];
       if (o.kind === 'close') this.reduce(o.closeUnits, o.closeFraction, o.tag, o.bar, bar, open, o.ref);
       else this.trade(o.kind === 'buy' ? 1 : -1, o.sizing!, o.stopLoss, o.takeProfit, o.trail, o.tag, o.bar, bar, open, o.ref, null);
     }
+  }
+
+  /** Queues a next_open order in the next free slot. */
+  private queue(ref: number, kind: PendingOrder['kind'], bar: number, sizing: DefaultSizing | null, closeUnits: number, closeFraction: number,
+    stopLoss: StopLevel | null, takeProfit: StopLevel | null, trail: TrailLevel | null, tag: string | null): void {
+    const k = this.pendingN++;
+    if (k === this.pending.length) {
+      this.pending.push({ ref, kind, bar, sizing, closeUnits, closeFraction, stopLoss, takeProfit, trail, tag });
+      return;
+    }
+    const o = this.pending[k];
+    o.ref = ref;
+    o.kind = kind;
+    o.bar = bar;
+    o.sizing = sizing;
+    o.closeUnits = closeUnits;
+    o.closeFraction = closeFraction;
+    o.stopLoss = stopLoss;
+    o.takeProfit = takeProfit;
+    o.trail = trail;
+    o.tag = tag;
   }
 
   private pendingSide(o: PendingOrder): number {
@@ -237,11 +265,12 @@ export class Broker {
 
   /** Orders still waiting after the last bar (or when the run stopped) have no bar to fill at. */
   cancelPending(note = 'placed at the last bar: no later bar to fill at', workingNote = 'still working after the last bar'): void {
-    for (const o of this.pending) {
+    for (let p = 0; p < this.pendingN; p++) {
+      const o = this.pending[p];
       const k = this.orders.push(this.pendingSide(o), o.kind === 'close' ? REASON.exit : REASON.entry, STATUS.cancelled, o.bar, -1, 0, 0, NaN, NaN, 0, false, o.tag, o.ref);
       this.orders.notes.set(k, note);
     }
-    this.pending = [];
+    this.pendingN = 0;
     while (this.working.length) this.dropWorking(0, STATUS.cancelled, workingNote);
   }
 

@@ -11,7 +11,7 @@ import type { CalendarOption } from '../metrics';
 import { checkLookahead, type LookaheadReport } from './lookahead';
 import { checkMargin } from './margin';
 import type { BacktestResult } from './result';
-import { runBacktest, type RunSpec } from './run';
+import { runBacktest, type RunScratch, type RunSpec } from './run';
 import { parseParams, strategyName, type StrategyClass } from './strategy';
 import type { DefaultSizing, FillMode } from './types';
 
@@ -85,6 +85,11 @@ export function engine(bars: Bars): Engine {
 }
 
 export class Engine {
+  // Memory this builder's runs reuse (the equity column and the logs while a run goes); each result
+  // gets its own exact-size copy (RunScratch.keep), so an earlier result never changes. Per builder,
+  // not shared with the builders branched from it; null while a run is using it (a run inside a run).
+  private scratch: RunScratch | null = { keep: true };
+
   /** @internal use engine(bars) */
   constructor(
     private readonly bars: Bars,
@@ -203,7 +208,13 @@ export class Engine {
     const s = this.settings;
     if (!s.strategy) throw new StratlabError('BAD_ARGUMENT', 'engine(bars).run(): no strategy; call .strategy(S, params) first');
     const { bars, tradeFrom } = this.window();
-    return runBacktest(bars, { ...s, strategy: s.strategy, params: s.params ?? {} }, undefined, tradeFrom);
+    const scratch = this.scratch;
+    this.scratch = null;
+    try {
+      return runBacktest(bars, { ...s, strategy: s.strategy, params: s.params ?? {} }, scratch ?? undefined, tradeFrom);
+    } finally {
+      if (scratch) this.scratch = scratch;
+    }
   }
 
   /** Checks that every indicator the strategy registers in init is causal (see lookahead.ts). */

@@ -121,12 +121,51 @@ export interface PositionView {
   readonly value: number;
 }
 
+// The current bar and the position, read live through the shared cursor. Classes, not object
+// literals with getters: a literal builds a closure per getter in every run, which a sweep of
+// thousands of short runs pays for in garbage collection.
+class LiveBar implements BarView {
+  constructor(private readonly b: Bars, private readonly c: Cursor) {}
+  get time(): number { return this.b.time[this.c.i]; }
+  get open(): number { return this.b.open[this.c.i]; }
+  get high(): number { return this.b.high[this.c.i]; }
+  get low(): number { return this.b.low[this.c.i]; }
+  get close(): number { return this.b.close[this.c.i]; }
+  get volume(): number { return this.b.volume[this.c.i]; }
+}
+
+class LivePosition implements PositionView {
+  constructor(private readonly br: Broker, private readonly b: Bars, private readonly c: Cursor) {}
+  get units(): number { return this.br.units; }
+  get side(): Side | 'flat' { return this.br.units > 0 ? 'long' : this.br.units < 0 ? 'short' : 'flat'; }
+  get isLong(): boolean { return this.br.units > 0; }
+  get isShort(): boolean { return this.br.units < 0; }
+  get isFlat(): boolean { return this.br.units === 0; }
+  get entryPrice(): number {
+    const br = this.br;
+    if (br.units === 0) return NaN;
+    let cost = 0;
+    for (const lot of br.lots) cost += lot.units * lot.entryPrice;
+    return cost / br.units;
+  }
+  get entryBar(): number { return this.br.lots.length ? this.br.lots[0].entryBar : -1; }
+  get barsHeld(): number { return this.br.lots.length ? this.c.i - this.br.lots[0].entryBar : 0; }
+  get pnl(): number {
+    let pnl = 0;
+    const px = this.b.close[this.c.i];
+    for (const lot of this.br.lots) pnl += lot.units * (px - lot.entryPrice) - lot.commission;
+    return pnl;
+  }
+  get value(): number { return Math.abs(this.br.units) * this.b.close[this.c.i]; }
+}
+
+type PriceSeries = { readonly time: Series; readonly open: Series; readonly high: Series; readonly low: Series; readonly close: Series; readonly volume: Series };
+
 export class BarContext {
   /** The current bar's fields: `ctx.bar.close`. */
   readonly bar: BarView;
-  /** Look-back over the price columns: `ctx.data.close.ago(1)`. */
-  readonly data: { readonly time: Series; readonly open: Series; readonly high: Series; readonly low: Series; readonly close: Series; readonly volume: Series };
   readonly position: PositionView;
+  private priceSeries: PriceSeries | null = null;
 
   constructor(
     private readonly bars: Bars,
@@ -135,46 +174,22 @@ export class BarContext {
     /** The strategy's validated parameters. */
     readonly params: Readonly<Record<string, unknown>>,
   ) {
-    const b = bars, c = cursor;
-    this.bar = {
-      get time() { return b.time[c.i]; },
-      get open() { return b.open[c.i]; },
-      get high() { return b.high[c.i]; },
-      get low() { return b.low[c.i]; },
-      get close() { return b.close[c.i]; },
-      get volume() { return b.volume[c.i]; },
-    };
-    this.data = {
+    this.bar = new LiveBar(bars, cursor);
+    this.position = new LivePosition(broker, bars, cursor);
+  }
+
+  /** Look-back over the price columns: `ctx.data.close.ago(1)` (built on first use: most strategies read indicators only). */
+  get data(): PriceSeries {
+    if (this.priceSeries) return this.priceSeries;
+    const b = this.bars, c = this.cursor;
+    return (this.priceSeries = {
       time: new Series(b.time, c, 'time'),
       open: new Series(b.open, c, 'open'),
       high: new Series(b.high, c, 'high'),
       low: new Series(b.low, c, 'low'),
       close: new Series(b.close, c, 'close'),
       volume: new Series(b.volume, c, 'volume'),
-    };
-    const br = broker;
-    this.position = {
-      get units() { return br.units; },
-      get side() { return br.units > 0 ? 'long' : br.units < 0 ? 'short' : 'flat'; },
-      get isLong() { return br.units > 0; },
-      get isShort() { return br.units < 0; },
-      get isFlat() { return br.units === 0; },
-      get entryPrice() {
-        if (br.units === 0) return NaN;
-        let cost = 0;
-        for (const lot of br.lots) cost += lot.units * lot.entryPrice;
-        return cost / br.units;
-      },
-      get entryBar() { return br.lots.length ? br.lots[0].entryBar : -1; },
-      get barsHeld() { return br.lots.length ? c.i - br.lots[0].entryBar : 0; },
-      get pnl() {
-        let pnl = 0;
-        const px = b.close[c.i];
-        for (const lot of br.lots) pnl += lot.units * (px - lot.entryPrice) - lot.commission;
-        return pnl;
-      },
-      get value() { return Math.abs(br.units) * b.close[c.i]; },
-    };
+    });
   }
 
   /** Index of the current bar (0-based). */

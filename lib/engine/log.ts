@@ -62,6 +62,48 @@ export interface WorkingInfo {
 
 // Most runs fit the first allocation; a long one grows fourfold at a time (few reallocations).
 const INITIAL_ROWS = 64;
+/** A first allocation of at least `rows` rows, a multiple of 8. */
+const startRows = (rows: number): number => (Math.max(INITIAL_ROWS, Math.ceil(rows)) + 7) & ~7;
+
+const rowBytes = (spec: readonly (readonly [string, ColumnType])[]): number => spec.reduce((b, [, T]) => b + T.BYTES_PER_ELEMENT, 0);
+const TRADE_ROW_BYTES = rowBytes(TRADE_COLUMNS);
+const ORDER_ROW_BYTES = rowBytes(ORDER_COLUMNS);
+
+/** Lays `length` rows of `from`'s columns out as views on `buffer` from `offset` (cap rows reserved); returns the next offset. */
+function lay(owner: object, from: object, spec: readonly (readonly [string, ColumnType])[], buffer: ArrayBuffer, offset: number, cap: number, length: number): number {
+  const cols = owner as Record<string, Column>, src = from as Record<string, Column>;
+  for (const [name, T] of spec) {
+    const view = new T(buffer, offset, cap);
+    if (length > 0) view.set(src[name].subarray(0, length));
+    cols[name] = view;
+    offset += T.BYTES_PER_ELEMENT * cap;
+  }
+  return offset;
+}
+
+/**
+ * A run's equity column and logs copied out of scratch memory into ONE exactly-sized buffer: what a
+ * builder returns when it reuses scratch between its runs, so a result stays valid after the next run
+ * at the cost of one allocation (instead of an equity column, two logs and every growth of them).
+ * `equity` null: the logs only (a long equity column is handed over whole rather than copied).
+ */
+export function packRun<E extends Float64Array | null>(equity: E, trades: TradeLog, orders: OrderLog): { equity: E; trades: TradeLog; orders: OrderLog } {
+  const n = equity ? equity.length : 0;
+  const tCap = (trades.length + 7) & ~7, oCap = (orders.length + 7) & ~7; // multiples of 8 keep every view aligned
+  const buffer = new ArrayBuffer(8 * n + TRADE_ROW_BYTES * tCap + ORDER_ROW_BYTES * oCap);
+  const eq = (equity ? new Float64Array(buffer, 0, n) : null) as E;
+  if (eq && equity) eq.set(equity);
+  const t = new TradeLog(0), o = new OrderLog(0);
+  const at = lay(t, trades, TRADE_COLUMNS, buffer, 8 * n, tCap, trades.length);
+  lay(o, orders, ORDER_COLUMNS, buffer, at, oCap, orders.length);
+  t.length = trades.length;
+  o.length = orders.length;
+  for (const [k, v] of trades.tags) t.tags.set(k, v);
+  for (const [k, v] of orders.tags) o.tags.set(k, v);
+  for (const [k, v] of orders.notes) o.notes.set(k, v);
+  for (const [k, v] of orders.working) o.working.set(k, v);
+  return { equity: eq, trades: t, orders: o };
+}
 
 export class TradeLog {
   length = 0;
@@ -80,21 +122,22 @@ export class TradeLog {
   /** Tags by index; most fills have none, so a map. */
   readonly tags = new Map<number, string>();
 
-  constructor() {
-    regrow(this, TRADE_COLUMNS, INITIAL_ROWS, 0);
+  /** Room for `rows` rows to start with; 0: no columns yet (packRun lays them out). */
+  constructor(rows = INITIAL_ROWS) {
+    if (rows > 0) regrow(this, TRADE_COLUMNS, startRows(rows), 0);
   }
 
   /** Empties the log, keeping its memory (a sweep reuses one log for thousands of runs). */
   clear(): this {
     this.length = 0;
-    this.tags.clear();
+    if (this.tags.size) this.tags.clear(); // clearing a Map allocates a new table, even an empty one's
     return this;
   }
 
   push(side: number, units: number, entryBar: number, exitBar: number, entryPrice: number, exitPrice: number, pnl: number,
     commission: number, exitReason: number, stopLoss: number, takeProfit: number, tag: string | null): void {
     const k = this.length;
-    if (k === this.side.length) this.grow(k * 4);
+    if (k === this.side.length) this.grow(Math.max(INITIAL_ROWS, k * 4));
     this.side[k] = side;
     this.units[k] = units;
     this.entryBar[k] = entryBar;
@@ -165,23 +208,23 @@ export class OrderLog {
   /** Type and prices of limit / stop orders, by order index (market orders have none). */
   readonly working = new Map<number, WorkingInfo>();
 
-  constructor() {
-    regrow(this, ORDER_COLUMNS, INITIAL_ROWS, 0);
+  constructor(rows = INITIAL_ROWS) {
+    if (rows > 0) regrow(this, ORDER_COLUMNS, startRows(rows), 0);
   }
 
   /** Empties the log, keeping its memory. */
   clear(): this {
     this.length = 0;
-    this.tags.clear();
-    this.notes.clear();
-    this.working.clear();
+    if (this.tags.size) this.tags.clear();
+    if (this.notes.size) this.notes.clear();
+    if (this.working.size) this.working.clear();
     return this;
   }
 
   push(side: number, reason: number, status: number, bar: number, fillBar: number, requestedUnits: number, units: number,
     basePrice: number, price: number, commission: number, capped: boolean, tag: string | null, ref = 0): number {
     const k = this.length;
-    if (k === this.side.length) this.grow(k * 4);
+    if (k === this.side.length) this.grow(Math.max(INITIAL_ROWS, k * 4));
     this.side[k] = side;
     this.reason[k] = reason;
     this.status[k] = status;

@@ -20,9 +20,9 @@
 import { viewRows, type Bars } from '../core/bars';
 import { StratlabError, isStratlabError } from '../core/errors';
 import { formatTime } from '../data/timestamps';
-import { annualisation, drawdownStats, exposurePct, returnStats, tradeStats, yearsSpanned, type CalendarOption } from '../metrics';
+import { annualisation, equityStats, exposurePct, tradeStats, yearsSpanned, type CalendarOption } from '../metrics';
 import { Broker, type BrokerConfig } from './broker';
-import { OrderLog, TradeLog } from './log';
+import { OrderLog, packRun, TradeLog } from './log';
 import { atrProvider, BarContext, InitContext } from './context';
 import { BacktestResult, type BacktestMetrics } from './result';
 import { Series, type Cursor } from './series';
@@ -47,7 +47,17 @@ export interface RunScratch {
   equity?: Float64Array;
   trades?: TradeLog;
   orders?: OrderLog;
+  /** Rows to start new logs with (what the last long run recorded, and a margin). */
+  tradeRows?: number;
+  orderRows?: number;
+  /**
+   * For a result that must outlive the next run (a builder's): a short run's equity column and logs
+   * are copied into one exact-size buffer (packRun); a long run's are handed over and not reused.
+   */
+  keep?: boolean;
 }
+
+const HAND_OVER_BARS = 65_536;
 
 export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch, tradeFrom = 0): BacktestResult {
   const t0 = performance.now();
@@ -61,7 +71,7 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch, tra
   const atrOf = atrProvider(bars);
   const cursor: Cursor = { i: 0 };
   let logs: { trades: TradeLog; orders: OrderLog } | undefined;
-  if (scratch) logs = { trades: (scratch.trades ??= new TradeLog()), orders: (scratch.orders ??= new OrderLog()) };
+  if (scratch) logs = { trades: (scratch.trades ??= new TradeLog(scratch.tradeRows)), orders: (scratch.orders ??= new OrderLog(scratch.orderRows)) };
   const broker = new Broker(bars, spec, atrOf, logs);
   const init = new InitContext(bars, cursor, atrOf);
   let strategy: Strategy;
@@ -117,6 +127,18 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch, tra
   }
   const ann = annualisation(bars.time, spec.calendar);
   const metrics = computeMetrics(bars, equity, broker, spec, ann.periodsPerYear);
+  let kept = { equity, trades: broker.trades, orders: broker.orders };
+  if (scratch?.keep) {
+    // A long run's columns are handed to the result whole, and the next run starts new logs sized
+    // for as many rows (a quarter more), so it neither copies megabytes nor grows its logs step by
+    // step. A short run's are copied into one buffer.
+    if (n > HAND_OVER_BARS) {
+      scratch.equity = undefined;
+      scratch.trades = scratch.orders = undefined;
+      scratch.tradeRows = broker.trades.length * 1.25;
+      scratch.orderRows = broker.orders.length * 1.25;
+    } else kept = packRun(equity, broker.trades, broker.orders);
+  }
   return new BacktestResult({
     strategy: name,
     params: spec.params,
@@ -131,9 +153,9 @@ export function runBacktest(bars: Bars, spec: RunSpec, scratch?: RunScratch, tra
     metrics,
     time: bars.time,
     close: bars.close,
-    equity,
-    trades: broker.trades,
-    orders: broker.orders,
+    equity: kept.equity,
+    trades: kept.trades,
+    orders: kept.orders,
     indicators,
     strategyReport: report,
     bars,
@@ -198,8 +220,7 @@ function shiftLogs(trades: TradeLog, orders: OrderLog, k: number): void {
 function computeMetrics(bars: Bars, equity: Float64Array, broker: Broker, spec: RunSpec, periodsPerYear: number): BacktestMetrics {
   const n = equity.length;
   const time = bars.time;
-  const rs = returnStats(equity, time, periodsPerYear, spec.riskFreeRate);
-  const dd = drawdownStats(equity, time);
+  const rs = equityStats(equity, time, periodsPerYear, spec.riskFreeRate), dd = rs; // one pass for both
   const ts = tradeStats(broker.trades);
   const years = yearsSpanned(time);
   const finalEquity = equity[n - 1];

@@ -5,6 +5,7 @@
 export { annualisation, type Annualisation, type CalendarName, type CalendarOption } from './calendar';
 export { drawdownSeries, drawdownStats, type DrawdownStats } from './drawdown';
 export { returnStats, cagr, yearsSpanned, type ReturnStats } from './returns';
+export { equityStats, type EquityStats } from './equity';
 export { tradeStats, tradeColumns, exposurePct, type TradeColumns, type TradeStats } from './trades';
 export {
   moments, mean, variance, std, skewness, kurtosis, quantile, quantiles, quantileSorted, sortedValues, normalCdf, normalPdf,

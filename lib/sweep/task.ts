@@ -51,8 +51,7 @@ export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<s
       }
       try {
         const res = runBacktest(bars, { ...settings, strategy: S, params }, scratch); // read at once: scratch memory
-        const m = res.metrics() as unknown as Record<string, number>;
-        for (let j = 0; j < METRIC_COUNT; j++) metrics[c * METRIC_COUNT + j] = m[METRIC_KEYS[j]];
+        metricsInto(res, metrics, c * METRIC_COUNT);
         equityReturnBlocks(res.equity, RETURN_BLOCKS, blocks, c * BLOCK_WIDTH);
         captured?.add(res.tradeLog);
       } catch (e) {
@@ -71,6 +70,11 @@ export function runChunk(bars: Bars, S: StrategyClass, combos: readonly Record<s
  */
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
 const metricsFrom = new Function('a', 'o', `return { ${METRIC_KEYS.map((k, j) => `${k}: a[o + ${j}]`).join(', ')} };`) as (a: Float64Array, o: number) => BacktestMetrics;
+
+// The other way round: a result's metrics into METRIC_COUNT numbers at an offset, as named reads (a
+// loop over METRIC_KEYS would read every one by a computed key, and build a metrics() object first).
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const metricsInto = new Function('r', 'a', 'o', METRIC_KEYS.map((k, j) => `a[o + ${j}] = r.${k};`).join('\n')) as (r: BacktestMetrics, a: Float64Array, o: number) => void;
 
 /** The metrics of combination k of a chunk's output, as an object. */
 export function metricsAt(out: ChunkOutput, k: number): BacktestMetrics {
