@@ -10,7 +10,7 @@ import type { Bars } from '../../core/bars';
 import { runFromSweeps, type WrittenRun } from '../../runs/write';
 import { sweep as buildSweep, type ProgressMode, type SweepResult } from '../../sweep';
 import type { CommandSpec } from '../args';
-import { loadConfig, loadConfigData, type ResearchConfig, type StrategyPlan } from '../config';
+import { loadConfig, loadConfigConditions, loadConfigData, type ResearchConfig, type StrategyPlan } from '../config';
 import { numberFlag, stringFlag, usageError } from '../flags';
 import { NOTEBOOK_FLAGS, NOTEBOOK_HELP, notebookAfterRun, notebookFlags, notebookJson, notebookLines, runsFolderFlag } from '../run-flags';
 
@@ -43,11 +43,12 @@ export function configNameOf(file: string): string {
 export async function runConfig(file: string, opts: RunConfigOptions = {}): Promise<RunConfigResult> {
   const config = loadConfig(file);
   const data = await loadConfigData(config.data);
+  const conditions = await loadConfigConditions(config);
   const sweeps: SweepResult[] = [];
   for (const plan of config.strategies) sweeps.push(await sweepWithCapture(config, data, opts, plan));
   const written = await runFromSweeps(sweeps, {
     runsDir: opts.runsDir, configName: configNameOf(file), kind: 'run',
-    config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path),
+    config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path), conditions,
   });
   return { ...written, sweep: sweeps[0], sweeps, config };
 }
@@ -99,6 +100,7 @@ export const runCommand: CommandSpec = {
     '  -h, --help         this help',
     '',
     'The run directory holds run.json, strategy_index.parquet, traces/<SYMBOL>_<TF>.parquet (signal changes),',
+    'each trace row\'s metadata with the config\'s conditions (conditions: { VIX: ./VIX.csv }) as of its time,',
     'trades.parquet and equity.parquet; query it with stratlab query --run DIR --sql "…" or stratlab result --run DIR.',
     'Nothing is recorded in the experiments database (stratlab sweep --write-run does both).',
     '',
