@@ -204,6 +204,18 @@ describe('stratlab run with a config\'s conditions', () => {
     expect(Object.keys(manifestOf(runDir).conditions!)).toEqual(['VIX', 'SELF']);
   });
 
+  it('takes --condition NAME=FILE over the config\'s condition of that name, and refuses a malformed flag with exit 2', async () => {
+    const file = config('flag', `  VIX: ${vixCsv}`);
+    const r = await cli(['run', '--config', file, '--runs', path.join(TMP, 'cli-flag'), '--condition', `VIX=${GOOG}`, '--condition', `RV=${vixCsv}`, '--json']);
+    expect(r.code).toBe(0);
+    const rows = await traces(JSON.parse(r.out).runDir);
+    for (const row of rows) expect(JSON.parse(row.metadata).conditions).toEqual({ VIX: row.price, RV: asOfByScan(vix, row.ts) });
+
+    const bad = await cli(['run', '--config', file, '--runs', path.join(TMP, 'cli-flag'), '--condition', 'VIX']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--condition "VIX": expected NAME=FILE/);
+  });
+
   it('exits 2 naming conditions.VIX when the file is missing, and 1 naming the row of a malformed file; no run is written', () => {
     const runs = path.join(TMP, 'cli-bad');
     const missing = spawnSync(process.execPath, [CLI, 'run', '--config', config('missing', '  VIX: ./nope.csv'), '--runs', runs], { encoding: 'utf8' });
