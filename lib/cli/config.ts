@@ -9,6 +9,7 @@
  *   tracker: research.db              # optional; default $STRATLAB_DB or ./research.db; --db overrides
  *   data:                             # symbol: path, or symbol: { path, timeframe, timezone }
  *     GOOG: ../../shared/data/GOOG.csv
+ *   conditions: { VIX: ./VIX.csv }    # optional: external series (a bars file's close, or time,value rows) in each trace row's metadata, as of its time
  *   timeframes: [1d]                  # optional: resample each symbol's bars to these
  *   between: { from: 2006-01-01, to: 2012-12-31 }   # optional; both ends inclusive
  *   strategy: SmaCross                # a built-in, or { module: ./my-strategy.js, export: MyStrategy }
@@ -31,7 +32,7 @@ import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import type { Bars } from '../core/bars';
 import { StratlabError, isStratlabError } from '../core/errors';
-import { loadBars, resample, slice } from '../data';
+import { loadBars, loadCondition, resample, slice, type ConditionSeries } from '../data';
 import { nearest, timeframeLabel, timeZoneName } from '../data/options';
 import { parseTimestamp } from '../data/timestamps';
 import { checkParameterNames, engine, METRIC_KEYS, parameterDefaults, parameterKey, strategyName, type EngineOptions, type StrategyClass } from '../engine';
@@ -149,6 +150,7 @@ const configSchema = z.object({
   experiment: z.string(expect('an experiment id such as sma_goog_001')).min(1).optional(),
   tracker: z.string(expect('a database file path')).min(1).optional(),
   data: dataMap.refine((d) => Object.keys(d).length > 0, { message: 'expected at least one symbol: path entry' }),
+  conditions: z.record(z.string(expect('a file path')).min(1), expect('name: path entries such as { VIX: ./VIX.csv }')).optional(),
   timeframes: z.array(timeframeLabel, expect('a list of timeframes such as [1h, 4h]')).min(1).optional(),
   between: z.object({ from: dateText.optional(), to: dateText.optional() }).strict()
     .refine((b) => b.from === undefined || b.to === undefined || parseTimestamp(b.from) <= parseTimestamp(b.to), { message: 'from is after to' }).optional(),
@@ -200,6 +202,8 @@ export interface ResearchConfig {
   data: DataSpec[];
   /** validation.data: loaded for `validate` only. */
   validationData: DataSpec[];
+  /** External series for the traces' metadata (`stratlab run`): name and absolute path. */
+  conditions: { name: string; path: string; at: Path }[];
   timeframes?: string[];
   between?: { from?: string; to?: string };
   strategy: StrategyClass;
@@ -311,6 +315,13 @@ function resolveConfig(c: RawConfig, file: string, dir: string, error: ResearchC
     walkForward = { ...w, paramSpace: w.paramSpace ? checkSpace(w.paramSpace, ['walkForward', 'paramSpace'], canonical, error) : undefined };
   }
 
+  const conditions = Object.entries(c.conditions ?? {}).map(([name, p]) => {
+    const at = ['conditions', name];
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw error(at, `'${name}' is not a condition name: use letters, digits and _ (read back as $.conditions.${name.replace(/\W/g, '_')})`);
+    const abs = local(p);
+    if (!fs.existsSync(abs)) throw error(at, `file not found: ${p} (looked in ${abs}; paths are relative to the config file)`);
+    return { name, path: abs, at };
+  });
   const validation = c.validation ?? {};
   const data = dataSpecs(c.data, ['data']);
   const validationData = validation.data ? dataSpecs(validation.data, ['validation', 'data']) : [];
@@ -323,7 +334,7 @@ function resolveConfig(c: RawConfig, file: string, dir: string, error: ResearchC
 
   return {
     file, experiment: c.experiment, tracker: c.tracker === undefined ? undefined : local(c.tracker),
-    data, validationData, timeframes: c.timeframes, between: c.between,
+    data, validationData, conditions, timeframes: c.timeframes, between: c.between,
     strategy: S, grid, where, strategies: plans, settings, score: c.score, rules: c.rules as Partial<DisqualificationRules> | undefined, workers: c.workers,
     maxCombinations: c.maxCombinations, validation, optimize, walkForward, error,
   };
@@ -487,6 +498,13 @@ const PROBE: Bars = {
 export async function loadConfigData(specs: readonly DataSpec[]): Promise<Record<string, Bars>> {
   const out: Record<string, Bars> = {};
   for (const d of specs) out[d.symbol] = await loadBars(d.path, { symbol: d.symbol, timeframe: d.timeframe, timezone: d.timezone });
+  return out;
+}
+
+/** A config's conditions, loaded (lib/data/conditions.ts), by name. */
+export async function loadConfigConditions(config: ResearchConfig): Promise<Record<string, ConditionSeries>> {
+  const out: Record<string, ConditionSeries> = {};
+  for (const c of config.conditions) out[c.name] = await loadCondition(c.path, c.name);
   return out;
 }
 

@@ -13,6 +13,7 @@ export { detectTimeframe, detectFormat, symbolFromPath } from './detect';
 export { validateBars, findProblems, loadCellText, type Problem, type ProblemList } from './validate';
 export { findGaps, type Gap, type GapKind, type GapSummary } from './gaps';
 export { parseTimestamp, formatTime } from './timestamps';
+export { loadCondition, normaliseConditions, asOfIndex, type ConditionInput, type ConditionSeries } from './conditions';
 export { COLUMN_ALIASES, type ColumnMapping, type ResolvedColumns } from './columns';
 export type { RawColumns, DataFormat } from './raw';
 export type { Bars, RepairReport } from '../core/bars';

@@ -47,6 +47,11 @@ export interface RunManifest {
    * unverified.
    */
   integrity?: Record<string, FileIntegrity>;
+  /**
+   * External series joined into the traces' metadata (`"conditions": {NAME: value}`), by name: the
+   * file each came from (null when given in memory), its rows and its first and last time.
+   */
+  conditions?: Record<string, { path: string | null; rows: number; first: string | null; last: string | null }>;
 }
 
 export interface FileIntegrity {
@@ -98,7 +103,7 @@ export const METRIC_COLUMNS = [
   'profit_factor', 'avg_trade_pct', 'exposure_pct', 'buy_and_hold_return_pct', 'trades_per_year', 'final_equity',
 ] as const;
 
-/** traces/*.parquet columns: strategy_hash VARCHAR, ts TIMESTAMP, val TINYINT (−1 short, 0 flat, 1 long: the position after that bar), price DOUBLE (the bar's close), metadata VARCHAR (JSON: { "parameters": {…} }). */
+/** traces/*.parquet columns: strategy_hash VARCHAR, ts TIMESTAMP, val TINYINT (−1 short, 0 flat, 1 long: the position after that bar), price DOUBLE (the bar's close), metadata VARCHAR (JSON: { "parameters": {…} }, plus "conditions": { "VIX": 18.3, … } when the run has conditions: each series' last value at or before ts, null before it starts). */
 export const TRACE_COLUMNS = ['strategy_hash', 'ts', 'val', 'price', 'metadata'] as const;
 
 /** trades.parquet columns. */

@@ -13,6 +13,7 @@ import type { Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
 import { canonicalJson } from '../core/hash';
 import { PACKAGE_ROOT } from '../core/paths';
+import { normaliseConditions, type ConditionInput, type ConditionSeries } from '../data/conditions';
 import { appendDoubleColumns, sqlString, withConnection } from '../data/duckdb';
 import { plainParams, type BacktestResult } from '../engine/result';
 import { captureRun, type RunCapture } from '../sweep/capture';
@@ -56,6 +57,12 @@ export interface WriteRunOptions {
   results: RunStrategyResult[];
   /** When the work began (default: now). */
   startedAt?: Date;
+  /**
+   * External series joined to every trace row as of its time (the last value at or before it, null
+   * before the first): `{ VIX: vixBars | { time, value } }` puts `"conditions": {"VIX": 18.3}` in each
+   * row's metadata beside its parameters.
+   */
+  conditions?: Record<string, ConditionInput | ConditionSeries>;
 }
 
 export interface WrittenRun {
@@ -76,6 +83,7 @@ export async function writeRun(opts: WriteRunOptions): Promise<WrittenRun> {
   if (!Array.isArray(opts.data) || opts.data.length === 0) throw new StratlabError('BAD_ARGUMENT', 'writeRun: data: expected the Bars the run used');
   const series = opts.series ?? opts.data;
   const strategies = indexStrategies(strategy.name, opts.results);
+  const conditions = normaliseConditions(opts.conditions, 'writeRun: conditions');
 
   const parent = path.resolve(opts.runsDir ?? 'runs', configName);
   fs.mkdirSync(parent, { recursive: true });
@@ -86,7 +94,7 @@ export async function writeRun(opts: WriteRunOptions): Promise<WrittenRun> {
   fs.mkdirSync(tmp);
   try {
     const { files, integrity } = await withConnection(async (conn) => {
-      const files = await writeFiles(conn, tmp, type, strategies, series);
+      const files = await writeFiles(conn, tmp, type, strategies, series, conditions);
       return { files, integrity: await recordIntegrity(conn, tmp, files) };
     });
     const manifest: RunManifest = {
@@ -96,6 +104,7 @@ export async function writeRun(opts: WriteRunOptions): Promise<WrittenRun> {
       settings: jsonSafe(opts.settings ?? {}) as Record<string, unknown>,
       stratlabVersion: stratlabVersion(), startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
       strategyCount: strategies.length, files, integrity,
+      ...(Object.keys(conditions).length > 0 ? { conditions: describeConditions(conditions) } : {}),
     };
     fs.writeFileSync(path.join(tmp, 'run.json'), JSON.stringify(manifest, null, 2) + '\n');
     fs.renameSync(tmp, finalDir);
@@ -120,6 +129,7 @@ export async function runFromSweep(sw: SweepResult, opts: Omit<WriteRunOptions, 
     strategy: opts.strategy ?? sw.strategy,
     data: opts.data ?? cap.bars,
     series: cap.bars,
+    conditions: opts.conditions ?? cap.options.conditions,
     settings: opts.settings ?? (cap.settings as unknown as Record<string, unknown>),
     config: opts.config ?? { strategy: sw.strategy, gridKeys: sw.gridKeys, combinations: sw.combinations },
     results: sw.results.filter((r) => !r.resumed).map((r) => ({
@@ -150,6 +160,7 @@ export async function runFromSweeps(sweeps: SweepResult[], opts: Omit<WriteRunOp
     strategy: { name: names.join(', '), type: 'generic' },
     data: opts.data ?? caps[0]!.bars,
     series: caps[0]!.bars,
+    conditions: opts.conditions ?? caps[0]!.options.conditions,
     settings: opts.settings ?? (caps[0]!.settings as unknown as Record<string, unknown>),
     config: opts.config ?? { strategies: names },
     results: rows.map(({ r, strategy }) => ({
@@ -208,7 +219,8 @@ function indexStrategies(name: string, results: readonly RunStrategyResult[]): I
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const EXIT_REASONS_SQL = "['signal', 'stopLoss', 'takeProfit', 'end', 'trailingStop', 'marginCall']";
 
-async function writeFiles(conn: DuckDBConnection, dir: string, type: StrategyType, strategies: IndexedStrategy[], series: Bars[]): Promise<RunManifest['files']> {
+async function writeFiles(conn: DuckDBConnection, dir: string, type: StrategyType, strategies: IndexedStrategy[], series: Bars[],
+  conditions: Record<string, ConditionSeries>): Promise<RunManifest['files']> {
   await writeStrategyTable(conn, type, strategies);
   const to = (file: string) => `TO ${sqlString(path.join(dir, file))} (FORMAT parquet, COMPRESSION zstd)`;
   await conn.run(`COPY (SELECT * EXCLUDE (sid, metadata) FROM run_strategies ORDER BY sid) ${to('strategy_index.parquet')}`);
@@ -218,17 +230,19 @@ async function writeFiles(conn: DuckDBConnection, dir: string, type: StrategyTyp
 
   if (strategies.some((s) => s.capture?.traces)) {
     fs.mkdirSync(path.join(dir, 'traces'));
+    const { joins, metadata } = await conditionJoins(conn, conditions);
     const used = new Set<string>();
     for (const g of groups) {
       let file = `traces/${safeName(g.bars.symbol)}_${safeName(g.bars.timeframe)}.parquet`;
       for (let k = 2; used.has(file); k++) file = `traces/${safeName(g.bars.symbol)}_${safeName(g.bars.timeframe)}_${k}.parquet`;
       used.add(file);
       await appendDoubleColumns(conn, 'run_traces', ['sid', 'ts', 'val', 'price'], traceColumns(g));
-      await conn.run(`COPY (SELECT s.strategy_hash, epoch_ms(t.ts::BIGINT) AS ts, t.val::TINYINT AS val, t.price, s.metadata
-        FROM run_traces t JOIN run_strategies s USING (sid) ORDER BY t.sid, t.ts) ${to(file)}`);
+      await conn.run(`COPY (SELECT s.strategy_hash, epoch_ms(t.ts::BIGINT) AS ts, t.val::TINYINT AS val, t.price, ${metadata} AS metadata
+        FROM run_traces t JOIN run_strategies s USING (sid)${joins} ORDER BY t.sid, t.ts) ${to(file)}`);
       files.traces.push(file);
     }
     await conn.run('DROP TABLE IF EXISTS run_traces');
+    for (let i = 0; i < Object.keys(conditions).length; i++) await conn.run(`DROP TABLE IF EXISTS run_condition_${i}`);
   }
 
   if (strategies.some((s) => s.capture?.trades)) {
@@ -280,6 +294,35 @@ async function writeStrategyTable(conn: DuckDBConnection, type: StrategyType, st
   });
   app.flushSync();
   app.closeSync();
+}
+
+/**
+ * Each condition as a temp table (ts, value), joined ASOF: the row with the greatest ts at or before
+ * the trace's ts, so a value dated after a signal never reaches it; none (before the series) is null.
+ * The metadata is built as text: DuckDB prints a DOUBLE in its shortest round-trip form, valid JSON
+ * since the values are finite (checked in normaliseConditions).
+ */
+async function conditionJoins(conn: DuckDBConnection, conditions: Record<string, ConditionSeries>): Promise<{ joins: string; metadata: string }> {
+  const names = Object.keys(conditions);
+  if (names.length === 0) return { joins: '', metadata: 's.metadata' };
+  let joins = '';
+  const fields: string[] = [];
+  for (const [i, name] of names.entries()) {
+    const c = conditions[name];
+    await appendDoubleColumns(conn, `run_condition_${i}`, ['ts', 'value'], [c.time, c.value]);
+    joins += ` ASOF LEFT JOIN run_condition_${i} c${i} ON t.ts >= c${i}.ts`;
+    fields.push(`${sqlString(`${i ? ',' : ''}"${name}":`)} || COALESCE(c${i}.value::VARCHAR, 'null')`);
+  }
+  return { joins, metadata: `'{"parameters":' || s.parameters || ',"conditions":{' || ${fields.join(' || ')} || '}}'` };
+}
+
+/** run.json's note of each condition: where it came from and the span it covers. */
+function describeConditions(conditions: Record<string, ConditionSeries>): NonNullable<RunManifest['conditions']> {
+  return Object.fromEntries(Object.entries(conditions).map(([name, c]) => [name, {
+    path: c.path ?? null, rows: c.time.length,
+    first: c.time.length ? new Date(c.time[0]).toISOString() : null,
+    last: c.time.length ? new Date(c.time[c.time.length - 1]).toISOString() : null,
+  }]));
 }
 
 interface Group {

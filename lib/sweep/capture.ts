@@ -4,6 +4,7 @@
  * arrays for a whole chunk, so they cross the worker boundary as a few buffers, not as objects.
  */
 import { StratlabError } from '../core/errors';
+import { normaliseConditions, type ConditionInput, type ConditionSeries } from '../data/conditions';
 import type { TradeLog } from '../engine/log';
 import { EXIT } from '../engine/log';
 
@@ -14,6 +15,11 @@ export interface CaptureOptions {
   trades?: boolean;
   /** Equity curves of the N best-scoring runs (default 0). */
   equity?: number;
+  /**
+   * External series each trace row carries in its metadata, as of its time (lib/data/conditions.ts):
+   * `{ VIX: vixBars | { time, value } }`. Kept for the run directory; the workers never see them.
+   */
+  conditions?: Record<string, ConditionInput | ConditionSeries>;
 }
 
 /** A run's signal changes: the bar, and the position sign after it (−1 short, 0 flat, 1 long). */
@@ -70,7 +76,6 @@ function grown<T extends Column>(a: T, need: number): T {
 
 /** Accumulates the captures of successive runs (one chunk, or one backtest) in growable columns. */
 export class CaptureBuilder {
-  private runs = 0;
   private traceOffsets: number[] = [0];
   private traceBar = new Int32Array(256);
   private traceVal = new Int8Array(256);
@@ -91,14 +96,12 @@ export class CaptureBuilder {
   add(log: TradeLog): void {
     if (this.options.traces) this.addTraces(log);
     if (this.options.trades) this.addTrades(log);
-    this.runs++;
   }
 
   /** Records a run that left nothing (it failed or was refused). */
   addEmpty(): void {
     if (this.options.traces) this.traceOffsets.push(this.traceLength);
     if (this.options.trades) this.tradeOffsets.push(this.tradeLength);
-    this.runs++;
   }
 
   /**
@@ -193,6 +196,8 @@ export function normaliseCapture(o: CaptureOptions | boolean): CaptureOptions | 
   const opts = o === true ? { traces: true, trades: true, equity: 10 } : o === false ? {} : o;
   const equity = opts.equity ?? 0;
   if (!Number.isInteger(equity) || equity < 0) throw new StratlabError('BAD_ARGUMENT', `sweep.capture({ equity }): expected a whole number ≥ 0, got ${String(opts.equity)}`);
-  const out = { traces: !!opts.traces, trades: !!opts.trades, equity };
-  return out.traces || out.trades || out.equity > 0 ? out : null;
+  const conditions = normaliseConditions(opts.conditions, 'sweep.capture({ conditions })');
+  const out: CaptureOptions = { traces: !!opts.traces, trades: !!opts.trades, equity };
+  if (Object.keys(conditions).length > 0) out.conditions = conditions;
+  return out.traces || out.trades || equity > 0 ? out : null;
 }

@@ -336,7 +336,8 @@ async function runOnPool(pool: SweepPool, source: AsyncGenerator<Task>, ref: Str
         const out = await pool.run({
           // Plain values only cross a thread (a class given as a parameter goes by its name).
           dataset: ds.shared, strategy: ref, settings: c.settings, memoBytes: c.memoBytes, combos: task.combos.map((k) => k.plain),
-          ...(c.capture ? { capture: c.capture } : {}),
+          // Conditions stay here: only the run directory's writer joins them.
+          ...(c.capture ? { capture: { traces: c.capture.traces, trades: c.capture.trades, equity: c.capture.equity } } : {}),
         });
         collect(task, out);
       } catch (e) {

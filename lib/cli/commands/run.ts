@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Bars } from '../../core/bars';
+import { loadCondition } from '../../data/conditions';
 import { runFromSweeps, type WrittenRun } from '../../runs/write';
 import { sweep as buildSweep, type ProgressMode, type SweepResult } from '../../sweep';
 import type { CommandSpec } from '../args';
-import { loadConfig, loadConfigData, type ResearchConfig, type StrategyPlan } from '../config';
+import { loadConfig, loadConfigConditions, loadConfigData, type ResearchConfig, type StrategyPlan } from '../config';
 import { numberFlag, stringFlag, usageError } from '../flags';
 import { NOTEBOOK_FLAGS, NOTEBOOK_HELP, notebookAfterRun, notebookFlags, notebookJson, notebookLines, runsFolderFlag } from '../run-flags';
 
@@ -24,6 +25,8 @@ export interface RunConfigOptions {
   /** How many of the best keep their equity curve (default 10). */
   equityTop?: number;
   progress?: ProgressMode;
+  /** More conditions for the traces, name: file (relative to the working directory); over the config's of the same name. */
+  conditions?: Record<string, string>;
 }
 
 export interface RunConfigResult extends WrittenRun {
@@ -43,11 +46,13 @@ export function configNameOf(file: string): string {
 export async function runConfig(file: string, opts: RunConfigOptions = {}): Promise<RunConfigResult> {
   const config = loadConfig(file);
   const data = await loadConfigData(config.data);
+  const conditions = await loadConfigConditions(config);
+  for (const [name, file] of Object.entries(opts.conditions ?? {})) conditions[name] = await loadCondition(file, name);
   const sweeps: SweepResult[] = [];
   for (const plan of config.strategies) sweeps.push(await sweepWithCapture(config, data, opts, plan));
   const written = await runFromSweeps(sweeps, {
     runsDir: opts.runsDir, configName: configNameOf(file), kind: 'run',
-    config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path),
+    config: rawConfig(file), data: config.data.map((d) => data[d.symbol]), paths: config.data.map((d) => d.path), conditions,
   });
   return { ...written, sweep: sweeps[0], sweeps, config };
 }
@@ -75,12 +80,13 @@ export function rawConfig(file: string): Record<string, unknown> {
 export const runCommand: CommandSpec = {
   name: 'run',
   summary: 'Run a research config\'s sweep with traces, trades and equity captured, and write its run directory (runs/<config>/<run-id>/).',
-  usage: 'stratlab run --config FILE [--runs DIR] [--workers N] [--equity N] [--no-progress] [--notebook [--kernel ts|python] [--execute] [--html] [--launch]] [--json]',
+  usage: 'stratlab run --config FILE [--runs DIR] [--workers N] [--equity N] [--condition NAME=FILE]… [--no-progress] [--notebook [--kernel ts|python] [--execute] [--html] [--launch]] [--json]',
   options: {
     config: { type: 'string' },
     runs: { type: 'string' },
     workers: { type: 'string' },
     equity: { type: 'string' },
+    condition: { type: 'string', multiple: true },
     'no-progress': { type: 'boolean' },
     // The analysis notebook (lib/notebook): generated, executed, exported, opened.
     ...NOTEBOOK_FLAGS,
@@ -93,12 +99,15 @@ export const runCommand: CommandSpec = {
     '  --runs DIR         where run directories go (default ./runs): DIR/<config file name>/<run-id>/',
     '  --workers N        worker threads, 0 runs in this thread (default: the config\'s workers, else the cores, at most 4)',
     `  --equity N         keep the equity curves of the N best strategies (default ${DEFAULT_EQUITY_TOP})`,
+    '  --condition NAME=FILE  an external series in each trace row\'s metadata as of its time (repeatable; over the',
+    '                     config\'s conditions): a bars file (its close) or a CSV of time,value rows, e.g. --condition VIX=VIX.csv',
     '  --no-progress      no progress bar (it is drawn on stderr only when stderr is a terminal)',
     ...NOTEBOOK_HELP,
     '  --json             { runDir, runId, strategyCount, files, summary, notebook? } as one JSON document',
     '  -h, --help         this help',
     '',
     'The run directory holds run.json, strategy_index.parquet, traces/<SYMBOL>_<TF>.parquet (signal changes),',
+    'each trace row\'s metadata with the config\'s conditions (conditions: { VIX: ./VIX.csv }) as of its time,',
     'trades.parquet and equity.parquet; query it with stratlab query --run DIR --sql "…" or stratlab result --run DIR.',
     'Nothing is recorded in the experiments database (stratlab sweep --write-run does both).',
     '',
@@ -115,7 +124,8 @@ export const runCommand: CommandSpec = {
     const progress = !values['no-progress'] && process.stderr.isTTY ? 'bar' : 'none';
     const nbFlags = notebookFlags(values);
 
-    const r = await runConfig(file, { runsDir, workers, equityTop, progress });
+    const conditions = conditionFlags(values.condition);
+    const r = await runConfig(file, { runsDir, workers, equityTop, progress, conditions });
     const nb = await notebookAfterRun(r.dir, nbFlags, io, !!values.json);
     if (values.json) {
       const { results: _results, ...summary } = r.sweep.toJSON();
@@ -128,3 +138,15 @@ export const runCommand: CommandSpec = {
     return 0;
   },
 };
+
+/** `--condition NAME=FILE`, repeatable: checked here so a typo is a usage error (exit 2) before anything runs. */
+function conditionFlags(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const text of Array.isArray(v) ? (v as string[]) : []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(text);
+    if (!m) throw usageError(`--condition ${JSON.stringify(text)}: expected NAME=FILE (NAME: letters, digits and _)`, 'e.g. --condition VIX=data/VIX.csv');
+    if (!fs.existsSync(m[2])) throw usageError(`--condition ${m[1]}: file not found: ${m[2]}`, 'the path is relative to the working directory');
+    out[m[1]] = m[2];
+  }
+  return out;
+}
