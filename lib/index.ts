@@ -14,11 +14,12 @@ export * from './metrics';
 export {
   engine, Engine, ENGINE_DEFAULTS, Strategy, Series, crossover, crossunder, InitContext, BarContext, BacktestResult,
   METRIC_KEYS, parseParams, parameterDefaults, parameterNames, parameterKey, strategyName, runBacktest, checkLookahead, equityFigure, drawdownFigure, tradesFigure,
+  plotFigure, monthlyReturnsFigure, MAX_DRAWN_BARS, CANDLE_LIMIT,
 } from './engine';
 export type {
   EngineSettings, StrategyClass, BarView, PositionView, PlotMode, RegisteredIndicator, IndicatorOptions, BacktestMetrics, RunSettings, RunSpec,
   ResultJsonOptions, DisplayOptions, LookaheadReport, Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side,
-  ExitReason, OrderReason, OrderStatus, DefaultSizing,
+  ExitReason, OrderReason, OrderStatus, DefaultSizing, PlotOptions,
 } from './engine';
 
 import * as strategies from './strategies';
@@ -31,7 +32,7 @@ export * from './optimize';
 
 import * as viz from './viz';
 export { viz };
-export { plotPrice, plot, showTable, barRows, displayHtml, displayFigure, inNotebook } from './viz';
+export { plotPrice, plot, showTable, barRows, displayHtml, displayFigure, inNotebook, figureHtml } from './viz';
 export type { Figure } from './viz';
 
 export { executeNotebook, exportHtml } from './notebook/execute';

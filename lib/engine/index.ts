@@ -8,4 +8,6 @@ export type { DisplayOptions } from './display';
 export { runBacktest, type RunSpec, type RunScratch } from './run';
 export { checkLookahead, type LookaheadReport } from './lookahead';
 export { equityFigure, drawdownFigure, tradesFigure } from './figures';
+export { plotFigure, MAX_DRAWN_BARS, CANDLE_LIMIT, type PlotOptions } from './plot';
+export { monthlyReturnsFigure } from './monthly';
 export type { Trade, Order, OrderOptions, CloseOptions, StopSpec, Sizing, FillMode, Side, ExitReason, OrderReason, OrderStatus, DefaultSizing } from './types';

@@ -11,3 +11,4 @@ export {
   normalQuantile, studentTCdf, regularizedBeta, logGamma, logBeta, type Moments,
 } from './distribution';
 export { returnBlocks, equityReturnBlocks } from './blocks';
+export { monthlyReturns, type MonthlyReturn } from './monthly';

@@ -1,6 +1,7 @@
 /** lib/sweep: parameter sweeps over strategies × symbols × timeframes, scored, ranked and tracked. */
 export { sweep, Sweep, experimentMetrics, type SweepData } from './sweep';
 export { SweepResult, type SweepRow, type SweepSummary, type SweepCaptured } from './result';
+export { sweepHeatmap, type SweepHeatmapOptions } from './heatmap';
 export { captureRun, type CaptureOptions, type RunCapture, type SignalChanges, type CapturedTrades } from './capture';
 export { expandGrid, gridSize, checkGrid, range, type ParamGrid, type Constraint } from './grid';
 export { disqualify, explainDisqualification, sharpeScore, SCORES, DISQUALIFICATION_RULES, DISQUALIFIED_SCORE, type DisqualificationRules, type ScoreFunction } from './score';

@@ -16,7 +16,7 @@ import { paramsHash } from '../core/hash';
 import { resample } from '../data/resample';
 import { slice, type TimeLike } from '../data/slice';
 import { periodLabel } from '../data/windows';
-import { checkParameterNames, completeParams, engine, parseParams, runBacktest, strategyName, type EngineOptions, type EngineSettings, type StrategyClass } from '../engine';
+import { checkParameterNames, completeParams, engine, parameterKey, parseParams, runBacktest, strategyName, type EngineOptions, type EngineSettings, type StrategyClass } from '../engine';
 import { plainParams } from '../engine/result';
 import { IndicatorMemo } from '../indicators';
 import { strategyByName } from '../strategies/registry';
@@ -315,7 +315,9 @@ async function runSweep(c: Readonly<Config>): Promise<SweepResult> {
   const result = new SweepResult(rows, {
     strategy: name, experimentId: c.tracking?.experimentId ?? null, combinations: combos.length * datasets.length,
     ran, resumed, failed, invalid, workers, inProcess: workers === 0, interrupted,
-    elapsedMs: 0, notes, gridKeys: c.paramSets ? [...new Set(c.paramSets.flatMap((p) => Object.keys(p)))] : Object.keys(grid),
+    elapsedMs: 0, notes,
+    // The strategy's own names (entry_period in a grid is entryPeriod in every row's params).
+    gridKeys: [...new Set((c.paramSets ? c.paramSets.flatMap((p) => Object.keys(p)) : Object.keys(grid)).map((k) => parameterKey(S, k) ?? k))],
   });
   if (c.capture) {
     captureEquity(result, S, c.capture.equity ?? 0, datasets, c.settings);

@@ -6,3 +6,6 @@ export type { Row } from './table';
 export { priceFigure, lineFigure } from './charts';
 export type { PanelSpec, PriceFigureOptions } from './charts';
 export { plotPrice, plot, showTable, barRows } from './show';
+export { colorscale, colorscaleNames, DISQUALIFIED_COLOR } from './colorscales';
+export { gridHeatmapFigure, aggregateGrid } from './heatmap';
+export type { HeatCell, HeatGrid, GridHeatmapOptions, Aggregate } from './heatmap';
