@@ -30,10 +30,10 @@ export function monthlyReturnsFigure(res: BacktestResult): Figure {
     layout: {
       title: { text: `Monthly returns (%): ${res.strategy} on ${res.symbol} ${res.timeframe}` },
       height: Math.max(260, 120 + 26 * years.length),
-      margin: { l: 110, r: 20, t: 60, b: 40 },
+      margin: { l: 60, r: 20, t: 60, b: 40 },
       xaxis: { type: 'category' },
       // Earliest year at the top, as a calendar table reads.
-      yaxis: { type: 'category', autorange: 'reversed' },
+      yaxis: { type: 'category', autorange: 'reversed', title: { text: 'Year (its return)' }, automargin: true },
     },
   };
 }

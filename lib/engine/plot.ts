@@ -160,7 +160,7 @@ export function plotFigure(res: BacktestResult, opts: PlotOptions = {}): Figure 
     : '';
   const pricePane = layout.yaxis as { domain: number[] };
   Object.assign(layout, {
-    title: { text: `${res.strategy} on ${res.symbol} ${res.timeframe}: ${window}${resampled}`, x: 0, xanchor: 'left', yref: 'container', y: 0.995, yanchor: 'top' },
+    title: { text: `${res.strategy} on ${res.symbol} ${res.timeframe}: ${window}${resampled}`, xref: 'paper', x: 0, xanchor: 'left', yref: 'container', y: 0.995, yanchor: 'top' },
     height: Math.round(260 + 130 * panes.reduce((s, p) => s + p.weight, 0)),
     margin: { l: 70, r: 20, t: 100, b: 40 },
     showlegend: true,

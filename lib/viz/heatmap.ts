@@ -95,7 +95,7 @@ export function gridHeatmapFigure(cells: Iterable<HeatCell>, opts: GridHeatmapOp
     // The scale spans the qualified cells only (set, not inferred, so nothing else can stretch it).
     // One value alone sits mid-scale.
     ...(lo < hi ? { zmin: lo, zmax: hi } : lo === hi ? { zmin: lo - (Math.abs(lo) || 1), zmax: hi + (Math.abs(hi) || 1) } : {}),
-    colorbar: { title: { text: opts.zTitle } }, texttemplate: `%{z:.${d}f}`, hovertemplate: hover, hoverongaps: false,
+    colorbar: { title: { text: opts.zTitle } }, texttemplate: `%{z:.${d}f}`, hovertemplate: hover, hoverongaps: false, xgap: 1, ygap: 1,
   }];
   const nDq = g.disqualified.flat().filter(Boolean).length;
   if (nDq > 0) {
@@ -104,7 +104,7 @@ export function gridHeatmapFigure(cells: Iterable<HeatCell>, opts: GridHeatmapOp
       z: g.disqualified.map((row) => row.map((dq) => (dq ? 1 : null))),
       colorscale: [[0, DISQUALIFIED_COLOR], [1, DISQUALIFIED_COLOR]], zmin: 0, zmax: 1, showscale: false,
       text: g.disqualified.map((row) => row.map((dq) => (dq ? '×' : ''))), texttemplate: '%{text}', textfont: { color: '#555' },
-      hovertemplate: `${opts.xTitle} %{x}<br>${opts.yTitle} %{y}<br>disqualified<extra></extra>`, hoverongaps: false,
+      hovertemplate: `${opts.xTitle} %{x}<br>${opts.yTitle} %{y}<br>disqualified<extra></extra>`, hoverongaps: false, xgap: 1, ygap: 1,
     });
   }
   return {
