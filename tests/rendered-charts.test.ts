@@ -38,7 +38,7 @@ describe('Plotly charts of the quick-start notebook, rendered in headless Chromi
     const count = await plots.count();
     expect(count).toBeGreaterThanOrEqual(2);
     // Plotly draws an SVG per chart; candlesticks live in its 'cartesianlayer'.
-    await page.waitForFunction((n) => document.querySelectorAll('.stratlab-plot .main-svg .cartesianlayer').length >= n, count, { timeout: 30_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('.stratlab-plot .main-svg .cartesianlayer').length >= n, count, { timeout: 120_000 });
     const traces = await page.locator('.stratlab-plot .cartesianlayer .trace').count();
     expect(traces).toBeGreaterThan(4);
     await plots.first().scrollIntoViewIfNeeded();
@@ -96,7 +96,7 @@ describe('Backtest charts of the backtesting notebook, rendered in headless Chro
     const count = await plots.count();
     // Two results displayed (SmaCross and the custom RsiReversion), three charts each, and SmaCross's plot() and monthly returns.
     expect(count).toBe(8);
-    await page.waitForFunction((n) => document.querySelectorAll('.stratlab-plot .main-svg .cartesianlayer').length >= n, count, { timeout: 30_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('.stratlab-plot .main-svg .cartesianlayer').length >= n, count, { timeout: 120_000 });
     const titles = await page.locator('.stratlab-plot .gtitle').allTextContents();
     expect(titles).toEqual([
       'Equity: SmaCross vs buy & hold, GOOG 1d', 'Drawdown (max -45.69 %)', 'SmaCross on GOOG 1d: trades, last 1500 of 2148 bars',
@@ -142,7 +142,7 @@ describe("result.plot() in a generated notebook's HTML report, rendered in headl
 
   it('draws the price with trades, volume, equity and drawdown panes on one time axis, zooming together, and the monthly returns', async () => {
     const { page, remote, errors } = await openOffline(browser, htmlPath);
-    await page.waitForFunction(() => [...document.querySelectorAll('.stratlab-plot .gtitle')].some((t) => t.textContent!.startsWith('SmaCross on GOOG 1d')), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.stratlab-plot .gtitle')].some((t) => t.textContent!.startsWith('SmaCross on GOOG 1d')), undefined, { timeout: 120_000 });
     const titles = await page.locator('.stratlab-plot .gtitle').allTextContents();
     const at = titles.indexOf('SmaCross on GOOG 1d: 2,148 bars');
     expect(at).toBeGreaterThanOrEqual(0);

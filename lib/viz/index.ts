@@ -9,3 +9,4 @@ export { plotPrice, plot, showTable, barRows } from './show';
 export { colorscale, colorscaleNames, DISQUALIFIED_COLOR } from './colorscales';
 export { gridHeatmapFigure, aggregateGrid } from './heatmap';
 export type { HeatCell, HeatGrid, GridHeatmapOptions, Aggregate } from './heatmap';
+export { figuresPage } from './page';
