@@ -121,7 +121,7 @@ print(json.dumps({n: [mc.to_hex(colormaps[{"Viridis":"viridis","Plasma":"plasma"
     const py = python(`import json, pandas as pd, numpy as np, stratlab_bridge as sb
 df = pd.DataFrame(${JSON.stringify(rows)})
 xs, ys, v, dq = sb.heatmap_grid(df, "fast", "slow", "sharpe", disqualified="disqualified")
-print(json.dumps({"x": [str(x) for x in xs], "y": [str(y) for y in ys], "z": [[None if not np.isfinite(c) else float(c) for c in row] for row in v], "dq": dq.tolist()}))`);
+print(json.dumps({"x": [sb._label(x) for x in xs], "y": [sb._label(y) for y in ys], "z": [[None if not np.isfinite(c) else float(c) for c in row] for row in v], "dq": dq.tolist()}))`);
     const [main, dq] = ts.data as Trace[];
     expect(py.x).toEqual(main.x);
     expect(py.y).toEqual(main.y);

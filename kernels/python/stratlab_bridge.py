@@ -205,6 +205,13 @@ def _sorted_labels(values):
         return sorted(vals, key=str)
 
 
+def _label(v):
+    """A tick label as the TypeScript notebooks write it: 10.0 -> '10'."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def _is_set(v):
     if isinstance(v, str):
         return v.strip() not in ("", "0") and v.strip().lower() != "false"
@@ -248,16 +255,18 @@ def heatmap(df, x, y, z, title=None, colorscale="Viridis", decimals=2, disqualif
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if lo == hi:
         lo, hi = lo - (abs(lo) or 1), hi + (abs(hi) or 1)
-    cmap_name = _CMAPS.get(colorscale.lower(), "viridis")
+    if colorscale.lower() not in _CMAPS:
+        raise StratlabError(f"colour scale {colorscale!r}: unknown (known: RdYlGn, RdBu, Viridis, Plasma, Magma, Blues, Reds, Greens)")
+    cmap_name = _CMAPS[colorscale.lower()]
     go = _plotly()
     if go:
         from matplotlib import colormaps
         cm = colormaps[cmap_name]
         scale = [[i / 10, "#%02x%02x%02x" % tuple(int(round(255 * c)) for c in cm(i / 10)[:3])] for i in range(11)]
-        traces = [go.Heatmap(z=values, x=[str(c) for c in xs], y=[str(i) for i in ys], colorscale=scale, zmin=lo, zmax=hi,
+        traces = [go.Heatmap(z=values, x=[_label(c) for c in xs], y=[_label(i) for i in ys], colorscale=scale, zmin=lo, zmax=hi,
                              texttemplate=f"%{{z:.{decimals}f}}", colorbar={"title": {"text": z}}, hoverongaps=False)]
         if n_dq:
-            traces.append(go.Heatmap(z=np.where(dq, 1.0, np.nan), x=[str(c) for c in xs], y=[str(i) for i in ys], showscale=False,
+            traces.append(go.Heatmap(z=np.where(dq, 1.0, np.nan), x=[_label(c) for c in xs], y=[_label(i) for i in ys], showscale=False,
                                      colorscale=[[0, DISQUALIFIED_COLOR], [1, DISQUALIFIED_COLOR]], zmin=0, zmax=1, name="disqualified",
                                      text=np.where(dq, "×", ""), texttemplate="%{text}", hoverongaps=False))
         fig = go.Figure(traces)
@@ -270,8 +279,8 @@ def heatmap(df, x, y, z, title=None, colorscale="Viridis", decimals=2, disqualif
     cmap = plt.get_cmap(cmap_name).copy()
     cmap.set_bad("white")
     im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=lo, vmax=hi, aspect="auto", origin="lower")
-    ax.set_xticks(range(len(xs)), [str(c) for c in xs])
-    ax.set_yticks(range(len(ys)), [str(i) for i in ys])
+    ax.set_xticks(range(len(xs)), [_label(c) for c in xs])
+    ax.set_yticks(range(len(ys)), [_label(i) for i in ys])
     for i in range(len(ys)):
         for j in range(len(xs)):
             v = values[i, j]
