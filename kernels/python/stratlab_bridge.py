@@ -291,7 +291,8 @@ def heatmap(df, x, y, z, title=None, colorscale="Viridis", decimals=2, disqualif
                 r, g, b, _ = cmap((v - lo) / (hi - lo))
                 ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
                 ax.text(j, i, f"{v:.{decimals}f}", ha="center", va="center", fontsize=8, color=ink)
-    fig.colorbar(im, ax=ax, label=z)
+    if finite.size:  # no scale to show when every cell is disqualified (as in the TypeScript chart)
+        fig.colorbar(im, ax=ax, label=z)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(title, fontsize=10)
