@@ -140,4 +140,9 @@ describe('result.plotMonthlyReturns(): year × month heatmap', () => {
     // A symmetric scale around 0: a loss and a gain of the same size get opposite colours.
     expect(hm.zmin).toBe(-hm.zmax);
   });
+
+  it('plot() refuses a window or a bar limit that is not a whole number of bars, naming the option', () => {
+    expect(() => res.plotFigure({ last: 0 })).toThrowError(/plot\(\): last must be a whole number of bars ≥ 1, got 0/);
+    expect(() => res.plotFigure({ maxBars: 2.5 })).toThrowError(/maxBars/);
+  });
 });

@@ -8,6 +8,7 @@
  * into buckets of k consecutive bars (open first, high max, low min, close last, volume summed,
  * equity last, drawdown deepest), and the title says so. Trade markers stay at their true times and prices.
  */
+import { StratlabError } from '../core/errors';
 import type { Figure } from '../viz/plotly';
 import { splitIndicators } from './figures';
 import type { BacktestResult } from './result';
@@ -79,6 +80,12 @@ function reduce(x: ArrayLike<number>, bk: Buckets, how: Reduce): (number | null)
 }
 
 export function plotFigure(res: BacktestResult, opts: PlotOptions = {}): Figure {
+  for (const key of ['last', 'maxBars'] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
+      throw new StratlabError('BAD_ARGUMENT', `plot(): ${key} must be a whole number of bars ≥ 1, got ${JSON.stringify(v)}`, { location: { field: key } });
+    }
+  }
   const bars = res.bars;
   const n = bars.close.length;
   const start = Math.max(0, n - (opts.last ?? n));
