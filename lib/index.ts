@@ -15,11 +15,12 @@ export * from './metrics';
 export {
   engine, Engine, ENGINE_DEFAULTS, Strategy, Series, crossover, crossunder, InitContext, BarContext, BacktestResult,
   METRIC_KEYS, parseParams, parameterDefaults, parameterNames, parameterKey, strategyName, runBacktest, checkLookahead, equityFigure, drawdownFigure, tradesFigure,
+  plotFigure, monthlyReturnsFigure, MAX_DRAWN_BARS, CANDLE_LIMIT,
 } from './engine';
 export type {
   EngineSettings, StrategyClass, BarView, PositionView, PlotMode, RegisteredIndicator, IndicatorOptions, BacktestMetrics, RunSettings, RunSpec,
   ResultJsonOptions, DisplayOptions, LookaheadReport, Trade, Order, OrderOptions, CloseOptions, StopSpec, TrailSpec, OrderType, RunStop, Sizing, FillMode, Side,
-  ExitReason, OrderReason, OrderStatus, DefaultSizing,
+  ExitReason, OrderReason, OrderStatus, DefaultSizing, PlotOptions,
 } from './engine';
 
 import * as strategies from './strategies';
@@ -32,7 +33,7 @@ export * from './optimize';
 
 import * as viz from './viz';
 export { viz };
-export { plotPrice, plot, showTable, barRows, displayHtml, displayFigure, inNotebook, toDataFrame } from './viz';
+export { plotPrice, plot, showTable, barRows, displayHtml, displayFigure, inNotebook, figureHtml, toDataFrame } from './viz';
 export type { Figure, DataFrame } from './viz';
 
 export { executeNotebook, exportHtml } from './notebook/execute';

@@ -111,5 +111,11 @@ describe('stratlab CLI', () => {
     expect(out.sweep.pbo).toBeGreaterThanOrEqual(0);
     expect(out.sweep.pbo).toBeLessThanOrEqual(1);
     expect(['passed', 'marginal', 'rejected']).toContain(out.sweep.validation.status);
+    // The best run's chart (result.plot()), its monthly returns and the sweep heatmap, in one offline page.
+    const page = fs.readFileSync(out.charts, 'utf8');
+    expect(page.match(/<div id="stratlab-[0-9a-f]+" class="stratlab-plot"/g)).toHaveLength(3);
+    expect(page).toMatch(/"title":\{"text":"SmaCross on SYNTH 1d: [\d,]+ bars"/);
+    expect(page).toContain('Monthly returns (%): SmaCross on SYNTH 1d');
+    expect(page).not.toMatch(/<script[^>]+src=/);
   });
 });

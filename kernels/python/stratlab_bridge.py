@@ -21,7 +21,7 @@ from collections import deque
 
 import pandas as pd
 
-__all__ = ["open_run", "Run", "TraceAnalysis", "StratlabError", "cli", "bridge_pid", "close_bridge", "show", "heatmap", "scatter", "bar",
+__all__ = ["open_run", "Run", "TraceAnalysis", "StratlabError", "cli", "bridge_pid", "close_bridge", "show", "heatmap", "heatmap_grid", "scatter", "bar",
            "lines", "histogram", "chart_backend", "plain", "write_json_atomic"]
 
 # kernels/python/stratlab_bridge.py -> the checkout is two folders up.
@@ -293,7 +293,10 @@ def _in_kernel():
         return False
 
 
+# The colour scales by name, as the TypeScript notebooks use them (lib/viz/colorscales.ts holds matplotlib's
+# colormaps sampled at 11 points): the same name colours a value alike in both kernels, low value first.
 _CMAPS = {"viridis": "viridis", "plasma": "plasma", "magma": "magma", "rdylgn": "RdYlGn", "rdbu": "RdBu", "blues": "Blues", "reds": "Reds", "greens": "Greens"}
+DISQUALIFIED_COLOR = "#bdbdbd"
 
 
 def _sorted_labels(values):
@@ -304,32 +307,97 @@ def _sorted_labels(values):
         return sorted(vals, key=str)
 
 
-def heatmap(df, x, y, z, title=None, colorscale="Viridis", decimals=2):
-    """z over x × y (rows sharing a cell are averaged; empty cells stay empty)."""
-    title = title or f"{z} by {y} x {x}"
-    grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="mean")
-    grid = grid.reindex(index=_sorted_labels(grid.index), columns=_sorted_labels(grid.columns))
+def _label(v):
+    """A tick label as the TypeScript notebooks write it: 10.0 -> '10'."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _is_set(v):
+    if isinstance(v, str):
+        return v.strip() not in ("", "0") and v.strip().lower() != "false"
+    return bool(v) and v == v
+
+
+def heatmap_grid(df, x, y, z, disqualified=None, agg="mean"):
+    """The grid heatmap() draws, as lib/viz/heatmap.ts aggregates it: (x labels ascending, y labels ascending,
+    values[row = y][column = x] with NaN where no qualified row, disqualified[row][column] where every row
+    of the cell is disqualified). Rows sharing a cell combine by agg ('mean', 'max' or 'min')."""
+    import numpy as np
+    if agg not in ("mean", "max", "min"):
+        raise StratlabError(f"heatmap agg: expected 'mean' | 'max' | 'min', got {agg!r}")
+    d = df[[x, y, z] + ([disqualified] if disqualified else [])].copy()
+    d["_dq"] = d[disqualified].map(_is_set) if disqualified else False
+    xs, ys = _sorted_labels(d[x].unique()), _sorted_labels(d[y].unique())
+    ok = d[~d["_dq"]].copy()
+    ok[z] = pd.to_numeric(ok[z], errors="coerce").astype(float)
+    ok = ok[np.isfinite(ok[z])]
+    grid = ok.pivot_table(index=y, columns=x, values=z, aggfunc=agg).reindex(index=ys, columns=xs)
+    seen = d.groupby([y, x])["_dq"].agg(["all", "size"])
+    dq = np.zeros((len(ys), len(xs)), dtype=bool)
+    for i, yv in enumerate(ys):
+        for j, xv in enumerate(xs):
+            if (yv, xv) in seen.index and seen.loc[(yv, xv), "all"] and not np.isfinite(grid.values[i, j]):
+                dq[i, j] = True
+    return xs, ys, grid.values.astype(float), dq
+
+
+def heatmap(df, x, y, z, title=None, colorscale="Viridis", decimals=2, disqualified=None, agg="mean"):
+    """z over x × y, as the TypeScript notebooks draw it (heatmapFigure): x ascending to the right, y ascending
+    upwards, the named colour scale spanning the qualified cells only, and cells whose rows are all
+    disqualified (the column `disqualified` truthy) drawn grey and hatched, outside the scale."""
+    import numpy as np
+    title = title or f"{z} by {y} x {x}" + ("" if agg == "mean" else f" ({agg} per cell)")
+    xs, ys, values, dq = heatmap_grid(df, x, y, z, disqualified, agg)
+    n_dq = int(dq.sum())
+    if n_dq:
+        title += f" (grey ×: disqualified, {n_dq} cell{'' if n_dq == 1 else 's'})"
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if lo == hi:
+        lo, hi = lo - (abs(lo) or 1), hi + (abs(hi) or 1)
+    if colorscale.lower() not in _CMAPS:
+        raise StratlabError(f"colour scale {colorscale!r}: unknown (known: RdYlGn, RdBu, Viridis, Plasma, Magma, Blues, Reds, Greens)")
+    cmap_name = _CMAPS[colorscale.lower()]
     go = _plotly()
     if go:
-        fig = go.Figure(go.Heatmap(z=grid.values, x=[str(c) for c in grid.columns], y=[str(i) for i in grid.index], colorscale=colorscale,
-                                   texttemplate=f"%{{z:.{decimals}f}}", colorbar={"title": {"text": z}}))
+        from matplotlib import colormaps
+        cm = colormaps[cmap_name]
+        scale = [[i / 10, "#%02x%02x%02x" % tuple(int(round(255 * c)) for c in cm(i / 10)[:3])] for i in range(11)]
+        traces = [go.Heatmap(z=values, x=[_label(c) for c in xs], y=[_label(i) for i in ys], colorscale=scale, zmin=lo, zmax=hi,
+                             texttemplate=f"%{{z:.{decimals}f}}", colorbar={"title": {"text": z}}, hoverongaps=False)]
+        if n_dq:
+            traces.append(go.Heatmap(z=np.where(dq, 1.0, np.nan), x=[_label(c) for c in xs], y=[_label(i) for i in ys], showscale=False,
+                                     colorscale=[[0, DISQUALIFIED_COLOR], [1, DISQUALIFIED_COLOR]], zmin=0, zmax=1, name="disqualified",
+                                     text=np.where(dq, "×", ""), texttemplate="%{text}", hoverongaps=False))
+        fig = go.Figure(traces)
         fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, xaxis_type="category", yaxis_type="category", height=420)
         fig.show()
         return
     plt = _plt()
+    from matplotlib.patches import Rectangle
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    im = ax.imshow(grid.values.astype(float), cmap=_CMAPS.get(colorscale.lower(), "viridis"), aspect="auto", origin="lower")
-    ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
-    ax.set_yticks(range(len(grid.index)), [str(i) for i in grid.index])
-    for i in range(grid.shape[0]):
-        for j in range(grid.shape[1]):
-            v = grid.values[i, j]
-            if v == v:
-                ax.text(j, i, f"{v:.{decimals}f}", ha="center", va="center", fontsize=8, color="white")
-    fig.colorbar(im, ax=ax, label=z)
+    cmap = plt.get_cmap(cmap_name).copy()
+    cmap.set_bad("white")
+    im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=lo, vmax=hi, aspect="auto", origin="lower")
+    ax.set_xticks(range(len(xs)), [_label(c) for c in xs])
+    ax.set_yticks(range(len(ys)), [_label(i) for i in ys])
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            v = values[i, j]
+            if dq[i, j]:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=DISQUALIFIED_COLOR, edgecolor="#777777", hatch="//", linewidth=0))
+                ax.text(j, i, "×", ha="center", va="center", fontsize=9, color="#555555")
+            elif v == v:
+                r, g, b, _ = cmap((v - lo) / (hi - lo))
+                ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+                ax.text(j, i, f"{v:.{decimals}f}", ha="center", va="center", fontsize=8, color=ink)
+    if finite.size:  # no scale to show when every cell is disqualified (as in the TypeScript chart)
+        fig.colorbar(im, ax=ax, label=z)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     plt.show()
 
 

@@ -93,26 +93,7 @@ export function tradesFigure(res: BacktestResult, last = TRADES_LAST): Figure {
     if (bars.low[i] < lo) lo = bars.low[i];
     if (bars.high[i] > hi) hi = bars.high[i];
   }
-  const overlays: Record<string, Float64Array> = {};
-  // Indicators that name the same panel share it (%K with %D, MACD with its signal).
-  const byPanel = new Map<string, PanelSpec>();
-  for (const ind of res.indicators) {
-    const over = ind.plot === 'overlay' || (ind.plot === 'auto' && inRange(ind.values, start, lo, hi));
-    if (over) overlays[ind.name] = ind.values;
-    else if (ind.plot !== 'none') {
-      const title = ind.panel ?? ind.name;
-      const panel = byPanel.get(title) ?? { title, series: {}, levels: [] };
-      panel.series[ind.name] = ind.values;
-      for (const l of ind.levels ?? []) if (!panel.levels!.includes(l)) panel.levels!.push(l);
-      byPanel.set(title, panel);
-    }
-  }
-  const panels = [...byPanel.values()];
-  if (panels.length > MAX_PANELS) {
-    // Say what is left out rather than drop it silently.
-    const dropped = panels.splice(MAX_PANELS).map((p) => p.title);
-    panels[MAX_PANELS - 1] = { ...panels[MAX_PANELS - 1], title: `${panels[MAX_PANELS - 1].title} (not shown: ${dropped.join(', ')})` };
-  }
+  const { overlays, panels } = splitIndicators(res, start, lo, hi);
   const window = start > 0 ? `, last ${n - start} of ${n} bars` : '';
   const fig = priceFigure(bars, { title: `${res.strategy} on ${res.symbol} ${res.timeframe}: trades${window}`, last: n - start, overlays, panels });
   const layout = fig.layout!;
@@ -156,6 +137,35 @@ export function tradesFigure(res: BacktestResult, last = TRADES_LAST): Figure {
   markers('Short entry', entered.filter((t) => t.side === 'short'), true, { symbol: 'triangle-down', size: 13, color: LOSS_COLOR, line: { width: 1, color: '#111' } });
   markers('Exit', inWindow, false, { symbol: 'x-thin', size: 11, color: '#111', line: { width: 2, color: '#111' } });
   return fig;
+}
+
+/**
+ * The strategy's indicators for a price chart from bar `start` on: over the price ('overlay', or 'auto'
+ * with values inside the price range lo..hi), or in panels (indicators naming the same panel share it,
+ * %K with %D, MACD with its signal). At most MAX_PANELS panels; the last one's title names those left out.
+ */
+export function splitIndicators(res: BacktestResult, start: number, lo: number, hi: number): { overlays: Record<string, Float64Array>; panels: PanelSpec[] } {
+  const overlays: Record<string, Float64Array> = {};
+  // Indicators that name the same panel share it (%K with %D, MACD with its signal).
+  const byPanel = new Map<string, PanelSpec>();
+  for (const ind of res.indicators) {
+    const over = ind.plot === 'overlay' || (ind.plot === 'auto' && inRange(ind.values, start, lo, hi));
+    if (over) overlays[ind.name] = ind.values;
+    else if (ind.plot !== 'none') {
+      const title = ind.panel ?? ind.name;
+      const panel = byPanel.get(title) ?? { title, series: {}, levels: [] };
+      panel.series[ind.name] = ind.values;
+      for (const l of ind.levels ?? []) if (!panel.levels!.includes(l)) panel.levels!.push(l);
+      byPanel.set(title, panel);
+    }
+  }
+  const panels = [...byPanel.values()];
+  if (panels.length > MAX_PANELS) {
+    // Say what is left out rather than drop it silently.
+    const dropped = panels.splice(MAX_PANELS).map((p) => p.title);
+    panels[MAX_PANELS - 1] = { ...panels[MAX_PANELS - 1], title: `${panels[MAX_PANELS - 1].title} (not shown: ${dropped.join(', ')})` };
+  }
+  return { overlays, panels };
 }
 
 function style(trace: Record<string, unknown>, props: Record<string, unknown>): void {

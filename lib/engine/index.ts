@@ -8,5 +8,7 @@ export type { DisplayOptions } from './display';
 export { runBacktest, type RunSpec, type RunScratch } from './run';
 export { checkLookahead, type LookaheadReport } from './lookahead';
 export { equityFigure, drawdownFigure, tradesFigure } from './figures';
+export { plotFigure, MAX_DRAWN_BARS, CANDLE_LIMIT, type PlotOptions } from './plot';
+export { monthlyReturnsFigure } from './monthly';
 export type { Trade, Order, OrderOptions, CloseOptions, StopSpec, TrailSpec, Sizing, FillMode, Side, ExitReason, OrderReason, OrderStatus, OrderType, DefaultSizing } from './types';
 export type { RunStop } from './broker';

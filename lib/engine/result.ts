@@ -5,11 +5,15 @@
  */
 import type { Bars } from '../core/bars';
 import { formatTime } from '../data/timestamps';
-import { backtestingPyStats, drawdownSeries, type BacktestingPyStats } from '../metrics';
+import { backtestingPyStats, drawdownSeries, monthlyReturns, type BacktestingPyStats, type MonthlyReturn } from '../metrics';
+import type { Figure } from '../viz/plotly';
+import { displayFigure } from '../viz/display';
 import type { Annualisation, TradeStats } from '../metrics';
 import type { BrokerConfig, RunStop } from './broker';
 import type { RegisteredIndicator } from './context';
 import { displayResult, type DisplayOptions } from './display';
+import { monthlyReturnsFigure } from './monthly';
+import { plotFigure, type PlotOptions } from './plot';
 import type { OrderLog, TradeLog } from './log';
 import { toDataFrame, type DataFrame } from '../viz/dataframe';
 import type { Row } from '../viz/table';
@@ -313,6 +317,35 @@ export class BacktestResult implements BacktestMetrics {
     displayResult(this, opts);
   }
 
+  /**
+   * The chart: price (candlesticks, or a line above 5,000 drawn bars) with the indicators and every
+   * entry and exit coloured by profit, indicator panes, volume, equity vs buy & hold and drawdown, on
+   * one shared time axis (zoom one pane, all follow). Above 10,000 bars (`maxBars`) the bars are
+   * resampled into buckets and the title says so. Shown in a notebook; a one-line note elsewhere.
+   */
+  plot(opts: PlotOptions = {}): void {
+    showFigure(this.plotFigure(opts));
+  }
+
+  /** The figure result.plot() shows, as Plotly JSON (for an HTML file, or to change before showing). */
+  plotFigure(opts: PlotOptions = {}): Figure {
+    return plotFigure(this, opts);
+  }
+
+  /** Calendar-month returns of the equity curve, in percent (UTC months; the first from the initial cash). */
+  monthlyReturns(): MonthlyReturn[] {
+    return monthlyReturns(this.time, this.equity, this.initialCash);
+  }
+
+  /** A year × month heatmap of monthlyReturns(), the percent in each cell. */
+  plotMonthlyReturns(): void {
+    showFigure(this.monthlyReturnsFigure());
+  }
+
+  monthlyReturnsFigure(): Figure {
+    return monthlyReturnsFigure(this);
+  }
+
   /** What node and tslab print when a cell ends with a result: the summary, not 2 MB of typed arrays. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `BacktestResult\n${this.toString()}`;
@@ -359,4 +392,9 @@ function finite<T extends object>(o: T): T {
   const out = { ...o } as Record<string, unknown>;
   for (const [k, v] of Object.entries(out)) if (typeof v === 'number' && !Number.isFinite(v)) out[k] = null;
   return out as T;
+}
+
+function showFigure(fig: Figure): void {
+  const title = (fig.layout?.title as { text?: string } | undefined)?.text ?? 'chart';
+  if (!displayFigure(fig)) console.log(`[Plotly chart: ${title}; display it in a tslab notebook, or write plotFigure() to HTML with figureHtml]`);
 }

@@ -14,3 +14,4 @@ export {
 export { twoProportionZ, informationGain, binaryEntropy, type ProportionTest } from './proportions';
 export { returnBlocks, equityReturnBlocks } from './blocks';
 export { backtestingPyStats, formatBacktestingPyStats, Timedelta, type BacktestingPyStats, type BacktestingPyValue } from './backtesting-py';
+export { monthlyReturns, type MonthlyReturn } from './monthly';

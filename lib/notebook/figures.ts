@@ -3,48 +3,30 @@
  * charts with the same names). Rows are plain objects as `run.query(sql)` returns them.
  */
 import type { Figure } from '../viz/plotly';
+import { gridHeatmapFigure, type Aggregate, type HeatCell } from '../viz/heatmap';
 
 type Row = Record<string, unknown>;
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : v === null || v === undefined || v === '' ? NaN : Number(v));
 const label = (v: unknown): string | number => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : String(v));
 
-function sortKeys(keys: (string | number)[]): (string | number)[] {
-  return keys.every((k) => typeof k === 'number') ? (keys as number[]).sort((a, b) => a - b) : keys.map(String).sort();
+/**
+ * A heatmap of `z` over `x` × `y`: x ascending to the right, y ascending upwards, rows that share a
+ * cell averaged (several symbols, or parameters not on the axes; `agg: 'max'` keeps the best). Cells
+ * with no row stay empty rather than zero. `disqualified` names a column whose truthy rows (or a
+ * non-empty rule list) are drawn as a grey layer outside the colour scale (lib/viz/heatmap.ts).
+ */
+export function heatmapFigure(rows: Row[], opts: { x: string; y: string; z: string; title?: string; colorscale?: string; zTitle?: string; decimals?: number; disqualified?: string; agg?: Aggregate }): Figure {
+  const cells: HeatCell[] = rows.map((r) => ({ x: label(r[opts.x]), y: label(r[opts.y]), z: num(r[opts.z]), disqualified: opts.disqualified ? isSet(r[opts.disqualified]) : false }));
+  const agg = opts.agg ?? 'mean';
+  return gridHeatmapFigure(cells, {
+    xTitle: opts.x, yTitle: opts.y, zTitle: opts.zTitle ?? opts.z,
+    title: opts.title ?? `${opts.z} by ${opts.y} × ${opts.x}${agg === 'mean' ? '' : ` (${agg} per cell)`}`,
+    colorscale: opts.colorscale, decimals: opts.decimals, agg,
+  });
 }
 
-/**
- * A heatmap of `z` over `x` × `y`, averaging rows that share a cell (several symbols, or parameters
- * not on the axes). Cells with no row stay empty rather than zero.
- */
-export function heatmapFigure(rows: Row[], opts: { x: string; y: string; z: string; title?: string; colorscale?: string; zTitle?: string; decimals?: number }): Figure {
-  const sums = new Map<string, { s: number; n: number }>();
-  const xs = new Map<string, string | number>(), ys = new Map<string, string | number>();
-  for (const r of rows) {
-    const xv = label(r[opts.x]), yv = label(r[opts.y]), zv = num(r[opts.z]);
-    if (!Number.isFinite(zv)) continue;
-    xs.set(String(xv), xv);
-    ys.set(String(yv), yv);
-    const k = `${xv}\u0000${yv}`;
-    const c = sums.get(k) ?? { s: 0, n: 0 };
-    c.s += zv;
-    c.n++;
-    sums.set(k, c);
-  }
-  const xk = sortKeys([...xs.values()]), yk = sortKeys([...ys.values()]);
-  const d = opts.decimals ?? 2;
-  const z = yk.map((yv) => xk.map((xv) => { const c = sums.get(`${xv}\u0000${yv}`); return c ? +(c.s / c.n).toFixed(6) : null; }));
-  return {
-    data: [{
-      type: 'heatmap', x: xk.map(String), y: yk.map(String), z, colorscale: opts.colorscale ?? 'Viridis',
-      colorbar: { title: { text: opts.zTitle ?? opts.z } }, texttemplate: `%{z:.${d}f}`, hovertemplate: `${opts.x} %{x}<br>${opts.y} %{y}<br>${opts.z} %{z:.${d}f}<extra></extra>`,
-    }],
-    layout: {
-      title: { text: opts.title ?? `${opts.z} by ${opts.y} × ${opts.x}` }, height: 420,
-      xaxis: { title: { text: opts.x }, type: 'category' }, yaxis: { title: { text: opts.y }, type: 'category' },
-    },
-  };
-}
+const isSet = (v: unknown): boolean => (typeof v === 'string' ? v.trim() !== '' && v !== '0' && v.toLowerCase() !== 'false' : Boolean(v));
 
 /** One marker per row: `y` against `x`, hover naming the row by `text` (e.g. its parameters). */
 export function scatterFigure(rows: Row[], opts: { x: string; y: string; text?: string; color?: string; title?: string }): Figure {

@@ -9,6 +9,7 @@ import type { BacktestMetrics, EngineSettings } from '../engine';
 import type { CaptureOptions, RunCapture } from './capture';
 import type { ExperimentMetrics } from './types';
 import { byScore } from './ranked';
+import { sweepHeatmap, type SweepHeatmapOptions } from './heatmap';
 
 export interface SweepRow {
   symbol: string;
@@ -142,24 +143,21 @@ export class SweepResult implements SweepSummary {
     return [data, fixedLine(splitParams(shown.map((r) => r.params)).fixed)].filter(Boolean).join('; ');
   }
 
-  /** A heatmap of the best score over the first two numeric grid parameters, per dataset (or null). */
-  heatmap(symbol = this.best?.symbol, timeframe = this.best?.timeframe): Figure | null {
-    const ok = this.results.filter((r) => r.status === 'ok' && r.symbol === symbol && r.timeframe === timeframe);
-    const keys = this.gridKeys.filter((k) => ok.some((r) => typeof r.params[k] === 'number')).slice(0, 2);
-    if (keys.length < 2 || ok.length === 0) return null;
-    const [kx, ky] = keys;
-    const xs = [...new Set(ok.map((r) => r.params[kx] as number))].sort((a, b) => a - b);
-    const ys = [...new Set(ok.map((r) => r.params[ky] as number))].sort((a, b) => a - b);
-    const z: (number | null)[][] = ys.map(() => xs.map(() => null));
-    for (const r of ok) {
-      const i = ys.indexOf(r.params[ky] as number), j = xs.indexOf(r.params[kx] as number);
-      const s = r.score <= -999 ? null : r.score;
-      if (s !== null && (z[i][j] === null || s > (z[i][j] as number))) z[i][j] = s;
-    }
-    return {
-      data: [{ type: 'heatmap', x: xs, y: ys, z, colorscale: 'RdBu', zmid: 0, colorbar: { title: { text: 'score' } } }],
-      layout: { title: { text: `${this.strategy} on ${symbol} ${timeframe}: best score by ${kx} × ${ky} (blank: disqualified)` }, xaxis: { title: { text: kx } }, yaxis: { title: { text: ky } }, height: 420 },
-    };
+  /**
+   * A heatmap of a metric (default the score) over two grid parameters (default the first two numeric
+   * ones) for one dataset (default the best row's), the other parameters aggregated ('max' or 'mean');
+   * disqualified cells grey, outside the colour scale. Null when there are not two parameters to draw.
+   * The older call `heatmap(symbol, timeframe)` still works.
+   */
+  heatmap(opts: SweepHeatmapOptions | string = {}, timeframe?: string): Figure | null {
+    return sweepHeatmap(this, typeof opts === 'string' ? { symbol: opts, timeframe } : opts);
+  }
+
+  /** Shows `heatmap({ x, y, metric, ...opts })` in a notebook (a one-line note elsewhere); snake_case names accepted. */
+  plotHeatmap(x?: string, y?: string, metric = 'score', opts: Omit<SweepHeatmapOptions, 'x' | 'y' | 'metric'> = {}): void {
+    const fig = this.heatmap({ ...opts, x, y, metric });
+    if (!fig) console.log(`${this.strategy}: no heatmap (the sweep varied fewer than two parameters)`);
+    else if (!displayFigure(fig)) console.log(`[Plotly chart: ${(fig.layout?.title as { text: string }).text}; display it in a tslab notebook]`);
   }
 
   /** One paragraph: what ran, how fast, what failed. */

@@ -12,7 +12,7 @@ import { canonicalJson, paramsHash } from '../core/hash';
 import { periodLabel } from '../data/windows';
 import { resample } from '../data/resample';
 import { slice } from '../data/slice';
-import { completeParams, parseParams, runBacktest, strategyName, type EngineSettings, type StrategyClass } from '../engine';
+import { completeParams, parameterKey, parseParams, runBacktest, strategyName, type EngineSettings, type StrategyClass } from '../engine';
 import { plainParams } from '../engine/result';
 import { IndicatorMemo } from '../indicators';
 import { runCaptureAt } from './capture';
@@ -270,7 +270,8 @@ export async function runSweep(c: Readonly<SweepConfig>): Promise<SweepResult> {
   const result = new SweepResult(rows, {
     strategy: name, experimentId: t?.experimentId ?? null, combinations: count * datasets.length,
     ran, resumed, failed, invalid, refused, workers, inProcess: workers === 0, interrupted,
-    elapsedMs: 0, notes, gridKeys: c.paramSets ? [...new Set(c.paramSets.flatMap((p) => Object.keys(p)))] : Object.keys(grid),
+    elapsedMs: 0, notes, // The strategy's own names (entry_period in a grid is entryPeriod in every row's params).
+    gridKeys: [...new Set((c.paramSets ? c.paramSets.flatMap((p) => Object.keys(p)) : Object.keys(grid)).map((k) => parameterKey(S, k) ?? k))],
   }, true);
   if (c.capture) {
     captureEquity(result, S, c.capture.equity ?? 0, datasets, c.settings);

@@ -7,3 +7,7 @@ export { priceFigure, lineFigure } from './charts';
 export type { PanelSpec, PriceFigureOptions } from './charts';
 export { plotPrice, plot, showTable, barRows } from './show';
 export { toDataFrame, type DataFrame } from './dataframe';
+export { colorscale, colorscaleNames, DISQUALIFIED_COLOR } from './colorscales';
+export { gridHeatmapFigure, aggregateGrid } from './heatmap';
+export type { HeatCell, HeatGrid, GridHeatmapOptions, Aggregate } from './heatmap';
+export { figuresPage } from './page';

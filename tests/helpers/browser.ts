@@ -20,6 +20,8 @@ export async function openOffline(browser: Browser, file: string) {
     return route.abort();
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`file://${file}`);
+  // A report carries plotly.js (4.6 MB) inline: on a busy machine its 'load' event can take well over 30 s.
+  // The tests wait for the charts themselves, so the DOM is enough here.
+  await page.goto(`file://${file}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   return { page, remote, errors };
 }

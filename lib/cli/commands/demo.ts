@@ -13,6 +13,9 @@ import { afterRun } from '../../notebook/after-run';
 import { openTracker } from '../../tracker';
 import { pboFromBlocks, validateTop } from '../../validation';
 import { textTable } from '../../viz/table';
+import { figuresPage } from '../../viz/page';
+import type { Figure } from '../../viz/plotly';
+import { writeFileAtomic } from '../../core/atomic';
 import type { CommandSpec } from '../args';
 
 export const DEMO_NOTEBOOK = path.join(PACKAGE_ROOT, 'notebooks', '01-data-and-indicators.ipynb');
@@ -122,8 +125,22 @@ export const demo: CommandSpec = {
       tracker.close();
     }
 
+    // The charts of the best qualified SmaCross (or the best) as one offline HTML page: result.plot(), its monthly returns, the sweep heatmap.
+    const sw = lastSweep as SweepResult;
+    const pick = sw.top(1, { qualified: true })[0] ?? sw.best;
+    if (pick) {
+      say('== 6. Charts of the best SmaCross: price, trades, indicators, volume, equity and drawdown (result.plot()), monthly returns, the sweep heatmap');
+      // The sweep's own settings (the seed's cost model: spread 0.0003, fills at the close).
+      const best = engine(daily).spread(0.0003).fill('close').strategy(strategyByName('SmaCross'), pick.params).run();
+      const chartsFile = path.join(outDir, 'charts.html');
+      writeFileAtomic(chartsFile, figuresPage(`stratlab demo: SmaCross ${JSON.stringify(pick.params)} on ${daily.symbol} ${daily.timeframe}`,
+        [best.plotFigure(), best.monthlyReturnsFigure(), ...[sw.heatmap()].filter((f): f is Figure => f !== null)]));
+      summary.charts = chartsFile;
+      say(`charts:   ${path.relative(process.cwd(), chartsFile)}  (open it in a browser; plotly.js is inline, no network needed)\n`);
+    }
+
     if (!flags['no-notebook']) {
-      say(`== 6. Execute ${path.relative(process.cwd(), DEMO_NOTEBOOK)} in a tslab kernel`);
+      say(`== 7. Execute ${path.relative(process.cwd(), DEMO_NOTEBOOK)} in a tslab kernel`);
       const res = await executeNotebook(DEMO_NOTEBOOK, {
         output: path.join(outDir, path.basename(DEMO_NOTEBOOK)),
         html: true,
@@ -137,7 +154,7 @@ export const demo: CommandSpec = {
 
     // The seed's workflow: every run gets a ready-made analysis notebook, here executed and exported.
     // The run directory is written either way, so `stratlab patterns discover --run latest` has a run to read.
-    say(`== 7. Write the sweep as a run directory${flags['no-notebook'] ? '' : ', generate its analysis notebook, execute it'}`);
+    say(`== 8. Write the sweep as a run directory${flags['no-notebook'] ? '' : ', generate its analysis notebook, execute it'}`);
     const run = await runFromSweep(lastSweep as SweepResult, { runsDir: path.join(outDir, 'runs'), configName: 'demo_sma', config: { strategy: 'SmaCross', data: dailyFile } });
     say(`run:      ${path.relative(process.cwd(), run.dir)}  (${run.manifest.strategyCount} strategies: strategy_index, traces, trades, equity as parquet)`);
     summary.run = run.dir;

@@ -72,7 +72,7 @@ export const setupSection: Section = {
   title: 'Setup',
   cells: (ctx) => [heading('Setup', 2, `The run, opened from its absolute path${ts(ctx) ? '' : ' through the JSON bridge (kernels/python/stratlab_bridge.py, which asks the stratlab CLI)'}, and the parameters its strategies varied.`), ...(ts(ctx)
     ? [code(`
-      import { openRun, TraceAnalysis, loadBars, plot, showTable, heatmapFigure, scatterFigure, barFigure, timeFigure, PatternLibrary, measurePattern } from ${lit(ctx.paths.importFrom).replace(/"/g, "'")};
+      import { openRun, TraceAnalysis, loadBars, resample, engine, strategies, plot, showTable, heatmapFigure, scatterFigure, barFigure, timeFigure, PatternLibrary, measurePattern } from ${lit(ctx.paths.importFrom).replace(/"/g, "'")};
       import * as fs from 'fs';
       import * as path from 'path';
 

@@ -101,7 +101,7 @@ export const visualizationsSection: Section = {
   id: 'visualizations',
   title: 'Visualizations',
   cells: (ctx) => {
-    const intro = heading('Visualizations', 2, `The best strategy's equity against buy & hold and its drawdown${ctx.has.equity ? '' : ' (not available: this run saved no equity curves)'}, the sensitivity of Sharpe to each varied parameter, and every strategy's return and drawdown against its Sharpe.`);
+    const intro = heading('Visualizations', 2, `The best strategy's equity against buy & hold and its drawdown${ctx.has.equity ? '' : ' (not available: this run saved no equity curves)'}${ts(ctx) ? ', the best strategy re-run with the engine (its price chart with trades, indicator panes, equity and drawdown, and its monthly returns)' : ''}, the sensitivity of Sharpe to each varied parameter, and every strategy's return and drawdown against its Sharpe.`);
     const cells: CellSpec[] = [intro];
     if (ts(ctx)) {
       if (ctx.has.equity) cells.push(code(`
@@ -127,14 +127,31 @@ export const visualizationsSection: Section = {
           plot(timeFigure({ Drawdown: { t, y: dd } }, { title: \`Drawdown (max \${Math.min(...dd).toFixed(2)} %)\`, yTitle: 'Drawdown (%)', fill: true }));
         }`));
       cells.push(code(`
+        // The best strategy re-run with the engine on the bars it ran on: price with its indicators and trades,
+        // equity, drawdown and volume in one chart on a shared time axis (zoom one pane, all follow), then its monthly returns.
+        const bestRow = top[0];
+        const bestSrc = manifest.data.find((d) => d.symbol === bestRow?.symbol) ?? manifest.data[0];
+        const BestStrategy = (() => { try { return strategies.strategyByName(manifest.strategy.name); } catch { return null; } })();
+        if (!bestRow || !bestSrc?.path || !fs.existsSync(bestSrc.path) || !BestStrategy) console.log(\`no backtest chart: \${!BestStrategy ? \`\${manifest.strategy.name} is not a built-in strategy\` : 'the data file is not available'}\`);
+        else {
+          const file = await loadBars(bestSrc.path);
+          const bars = file.timeframe === bestRow.timeframe ? file : resample(file, bestRow.timeframe);
+          const st = manifest.settings as any;
+          const bestRun = engine(bars).cash(st.cash ?? 10_000).spread(st.spread ?? 0).commission(st.commission ?? 0).fill(st.fill ?? 'close')
+            .strategy(BestStrategy, JSON.parse(bestRow.parameters)).run();
+          bestRun.plot();
+          bestRun.plotMonthlyReturns();
+        }`));
+      cells.push(code(`
         // Parameter sensitivity: Sharpe by each numeric varied parameter, and over the two heatmap axes.
         for (const p of varying.filter((v) => numeric.has(v))) {
           const rows = await q(\`${sensSql}\`);
           plot(barFigure(rows, { x: 'value', y: ['mean_sharpe', 'best_sharpe'], title: \`Sharpe by \${p}\`, yTitle: 'Sharpe' }));
         }
         if (axes.length === 2) {
-          const grid = await q(\`SELECT \${param(axes[0])} AS "\${axes[0]}", \${param(axes[1])} AS "\${axes[1]}", sharpe FROM strategy_index WHERE status = 'ok'\`);
-          plot(heatmapFigure(grid, { x: axes[1], y: axes[0], z: 'sharpe', title: 'Sharpe ratio over the grid', colorscale: 'RdBu' }));
+          // Disqualified strategies are a grey layer outside the colour scale (the Python notebook draws the same).
+          const grid = await q(\`SELECT \${param(axes[0])} AS "\${axes[0]}", \${param(axes[1])} AS "\${axes[1]}", sharpe, disqualified FROM strategy_index WHERE status = 'ok'\`);
+          plot(heatmapFigure(grid, { x: axes[1], y: axes[0], z: 'sharpe', title: 'Sharpe ratio over the grid', colorscale: 'RdBu', disqualified: 'disqualified' }));
         }`), code(`
         const all = await q(\`${scatterSql}\`);
         plot(scatterFigure(all, { x: 'return_pct', y: 'sharpe', text: 'parameters', title: 'Return vs Sharpe' }));
@@ -164,8 +181,8 @@ export const visualizationsSection: Section = {
           rows = q(f"""${py(sensSql)}""")
           sb.bar(rows, x="value", y=["mean_sharpe", "best_sharpe"], title=f"Sharpe by {p}", ytitle="Sharpe")
       if len(axes) == 2:
-          grid = q(f'SELECT {param(axes[0])} AS "{axes[0]}", {param(axes[1])} AS "{axes[1]}", sharpe FROM strategy_index WHERE status = \\'ok\\'')
-          sb.heatmap(grid, x=axes[1], y=axes[0], z="sharpe", title="Sharpe ratio over the grid", colorscale="RdBu")`), code(`
+          grid = q(f'SELECT {param(axes[0])} AS "{axes[0]}", {param(axes[1])} AS "{axes[1]}", sharpe, disqualified FROM strategy_index WHERE status = \\'ok\\'')
+          sb.heatmap(grid, x=axes[1], y=axes[0], z="sharpe", title="Sharpe ratio over the grid", colorscale="RdBu", disqualified="disqualified")`), code(`
       all_ = q("""${scatterSql}""")
       sb.scatter(all_, x="return_pct", y="sharpe", text="parameters", title="Return vs Sharpe")
       sb.scatter(all_, x="max_drawdown", y="sharpe", text="parameters", title="Max drawdown vs Sharpe")`));
