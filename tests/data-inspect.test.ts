@@ -15,6 +15,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(path.dirname(GOOG_BAD), { recursive: true, force: true });
 });
 
 describe('inspectBars on a file', () => {

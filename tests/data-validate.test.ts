@@ -21,6 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(path.dirname(GOOG_BAD), { recursive: true, force: true });
 });
 
 
