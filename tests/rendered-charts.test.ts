@@ -140,6 +140,7 @@ describe("result.plot() in a generated notebook's HTML report, rendered in headl
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('draws the price with trades, volume, equity and drawdown panes on one time axis, zooming together, and the monthly returns', async () => {
