@@ -2,7 +2,8 @@
 // One-command set-up: brings a fresh machine to "ready" and costs well under a second once it is.
 // Steps, each skipped when already done: npm dependencies, the self-link that lets notebooks
 // `import 'stratlab'`, the TypeScript build, Jupyter from Debian packages, and project-local
-// kernelspecs (tslab and python3) under kernels/share/jupyter; with --with-browser (npm test) also
+// kernelspecs (tslab and python3) under kernels/share/jupyter, the partial plotly.js bundle the charts
+// inline (dist/vendor); with --with-browser (npm test) also
 // Debian's Chromium for the rendered-page tests.
 // Plain Node with no dependencies: it must run before anything is installed.
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NM = path.join(ROOT, 'node_modules');
@@ -120,8 +122,50 @@ function ensureBuild() {
   fs.writeFileSync(path.join(tmp, '.build-stamp'), new Date().toISOString());
   const stamp = new Date(Math.ceil(sources)); // utimes keeps whole ms: round up, never below the sources
   fs.utimesSync(path.join(tmp, '.build-stamp'), stamp, stamp);
+  // Keep the plotly.js bundle: it depends on node_modules, not on lib/, so a rebuild need not redo it.
+  if (fs.existsSync(VENDOR)) fs.renameSync(VENDOR, path.join(tmp, 'vendor'));
   fs.rmSync(DIST, { recursive: true, force: true });
   fs.renameSync(tmp, DIST);
+  return true;
+}
+
+// ---- 3b. plotly.js, only the trace types stratlab draws ------------------------------------
+// The full plotly.js-dist-min is 4.85 MB and goes inline in the first chart of every notebook;
+// a bundle of plotly.js core plus these traces is about a quarter of that and still offline.
+/** Every trace type lib/ draws (`type: '…'` in lib/viz and the notebook sections). */
+export const PLOTLY_TRACES = ['scatter', 'bar', 'heatmap', 'histogram', 'candlestick'];
+const VENDOR = path.join(DIST, 'vendor');
+export const PLOTLY_BUNDLE = path.join(VENDOR, 'plotly-stratlab.min.js');
+const PLOTLY_STAMP = path.join(VENDOR, 'plotly-stratlab.json');
+
+function plotlyBundleKey() {
+  const version = (name) => readJson(path.join(NM, name, 'package.json'))?.version;
+  return { plotly: version('plotly.js'), esbuild: version('esbuild'), traces: PLOTLY_TRACES };
+}
+
+function ensurePlotlyBundle() {
+  const key = plotlyBundleKey();
+  if (!key.plotly) throw new SetupError('node_modules/plotly.js is missing: run npm install (the charts are built from it)');
+  if (fs.existsSync(PLOTLY_BUNDLE) && JSON.stringify(readJson(PLOTLY_STAMP)) === JSON.stringify(key)) return false;
+  say(`bundling plotly.js ${key.plotly} (${PLOTLY_TRACES.join(', ')}) -> ${path.relative(ROOT, PLOTLY_BUNDLE)}`);
+  const require = createRequire(import.meta.url);
+  const esbuild = require(path.join(NM, 'esbuild'));
+  const entry = `var Plotly = require('plotly.js/lib/core');\n` +
+    `Plotly.register([${PLOTLY_TRACES.map((t) => `require('plotly.js/lib/${t}')`).join(', ')}]);\nmodule.exports = Plotly;\n`;
+  const tmp = `${PLOTLY_BUNDLE}.${process.pid}.tmp`;
+  fs.mkdirSync(VENDOR, { recursive: true });
+  // The settings of plotly.js's own esbuild-config.js that these traces need (no WebGL, no CSS plugins).
+  esbuild.buildSync({
+    stdin: { contents: entry, resolveDir: ROOT, sourcefile: 'plotly-stratlab.js' },
+    bundle: true, minify: true, format: 'iife', globalName: 'Plotly', target: 'es2016', legalComments: 'none',
+    define: { global: 'window', 'define.amd': 'false', 'process.env.NODE_DEBUG': 'false' },
+    banner: { js: `/*! plotly.js v${key.plotly} (${PLOTLY_TRACES.join(', ')}) | (c) Plotly, Inc. | MIT license */` },
+    // The one CSS file plotly.js requires is maplibre's, for map traces stratlab does not draw.
+    loader: { '.css': 'empty' },
+    outfile: tmp, logLevel: 'error',
+  });
+  fs.renameSync(tmp, PLOTLY_BUNDLE);
+  writeFileAtomic(PLOTLY_STAMP, JSON.stringify(key) + '\n');
   return true;
 }
 
@@ -176,7 +220,7 @@ function tslabBinary() {
 function kernelspecsCurrent() {
   const tslab = readJson(path.join(JUPYTER_DATA, 'kernels', 'tslab', 'kernel.json'));
   const py = readJson(path.join(JUPYTER_DATA, 'kernels', 'python3', 'kernel.json'));
-  return tslab?.argv?.[0] === tslabBinary() && py?.env?.STRATLAB_ROOT === ROOT;
+  return tslab?.argv?.[0] === tslabBinary() && py?.env?.STRATLAB_ROOT === ROOT && py?.env?.STRATLAB_NODE === process.execPath;
 }
 
 function ensureKernelspecs() {
@@ -185,12 +229,13 @@ function ensureKernelspecs() {
   fs.rmSync(path.join(JUPYTER_DATA, 'kernels'), { recursive: true, force: true });
   run(tslabBinary(), ['install', `--python=${SYSTEM_PYTHON}`, `--binary=${tslabBinary()}`, `--prefix=${path.join(ROOT, 'kernels')}`]);
   // The python3 kernel is Debian's ipykernel; the bridge module (kernels/python) is on its path and
-  // STRATLAB_ROOT tells it where the CLI lives.
+  // STRATLAB_ROOT / STRATLAB_NODE tell it where the CLI lives and which Node runs it.
   const spec = {
     argv: [SYSTEM_PYTHON, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
     display_name: 'Python 3 (stratlab)',
     language: 'python',
-    env: { PYTHONPATH: path.join(ROOT, 'kernels', 'python'), STRATLAB_ROOT: ROOT },
+    // Generated notebooks name no absolute path: the bridge comes from PYTHONPATH, the CLI from these two.
+    env: { PYTHONPATH: path.join(ROOT, 'kernels', 'python'), STRATLAB_ROOT: ROOT, STRATLAB_NODE: process.execPath },
     metadata: { debugger: false },
   };
   writeFileAtomic(path.join(JUPYTER_DATA, 'kernels', 'python3', 'kernel.json'), JSON.stringify(spec, null, 1) + '\n');
@@ -206,6 +251,7 @@ export function setup({ skipJupyter = process.env.STRATLAB_SKIP_JUPYTER === '1',
   if (ensureDependencies(stamp)) changed.push('dependencies');
   if (ensureSelfLink()) changed.push('self-link');
   if (ensureBuild()) changed.push('build');
+  if (ensurePlotlyBundle()) changed.push('plotly bundle');
   if (!skipJupyter) {
     if (ensureJupyter()) changed.push('jupyter');
     if (ensureKernelspecs()) changed.push('kernelspecs');

@@ -77,7 +77,9 @@ describe('generated analysis notebooks, executed in real kernels', () => {
         expect(new Set(nb.cells.map((c) => c.id)).size).toBe(nb.cells.length);
         const params = nb.cells.filter((c) => (c.metadata.tags as string[] | undefined)?.includes('parameters'));
         expect(params).toHaveLength(1);
-        expect(cellSource(params[0])).toContain(JSON.stringify(dir));
+        // The run is reached relative to the notebook (the kernel starts in the notebook's folder): here, its own folder.
+        expect(cellSource(params[0])).toMatch(/RUN_DIR = "\."/);
+        expect(nb.cells.map(cellSource).join('\n')).not.toContain(dir);
         // Every navigation link names a heading of the notebook (Jupyter's anchor: spaces → hyphens).
         const md = nb.cells.filter((c) => c.cell_type === 'markdown').map(cellSource);
         const anchors = new Set(md.flatMap((s) => [...s.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].trim().replace(/ /g, '-'))));

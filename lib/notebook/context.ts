@@ -9,6 +9,8 @@ import type { CellSpec, NotebookKernel } from './cells';
 export interface NotebookContext {
   kernel: NotebookKernel;
   runDir: string;
+  /** The folder the notebook is written to: the cells reach runs relative to it (see fromNotebook). */
+  notebookDir: string;
   manifest: RunManifest;
   strategyType: StrategyType;
   /** Files present in the run directory, by role. */
@@ -47,7 +49,7 @@ const AXES: Record<string, [string, string]> = {
   StochRSIMeanReversion: ['oversold', 'overbought'],
 };
 
-export function buildContext(runDir: string, kernel: NotebookKernel, now: Date, options: Record<string, unknown>): NotebookContext {
+export function buildContext(runDir: string, kernel: NotebookKernel, now: Date, options: Record<string, unknown>, notebookDir?: string): NotebookContext {
   const dir = path.resolve(runDir);
   // A run whose files changed since they were written is refused here, before any notebook is written.
   const { manifest } = readVerifiedManifest(dir);
@@ -64,7 +66,7 @@ export function buildContext(runDir: string, kernel: NotebookKernel, now: Date, 
     axes = type === 'bollinger_bands' && period && std ? [period, std] : [gridParams[0], gridParams[1]];
   }
   return {
-    kernel, runDir: dir, manifest, strategyType: type,
+    kernel, runDir: dir, notebookDir: path.resolve(notebookDir ?? dir), manifest, strategyType: type,
     has: { traces: manifest.files.traces.some(exists), trades: exists(manifest.files.trades), equity: exists(manifest.files.equity) },
     gridParams, axes, now,
     paths: { root: PACKAGE_ROOT, node: process.execPath, bridge: path.join(PACKAGE_ROOT, 'kernels', 'python'), importFrom: stratlabImport(dir), patterns: patternLibraryPath(options) },
@@ -80,6 +82,16 @@ export function buildContext(runDir: string, kernel: NotebookKernel, now: Date, 
 function patternLibraryPath(options: Record<string, unknown>): string {
   const given = typeof options.patterns === 'string' ? options.patterns : process.env.STRATLAB_PATTERNS;
   return path.resolve(given ?? path.join('saved_patterns', 'patterns.yaml'));
+}
+
+/**
+ * A path as the notebook's cells write it: relative to the notebook's folder ('.' for the run the
+ * notebook lives in), with forward slashes. Jupyter starts a kernel in the notebook's folder, so the
+ * cells resolve it against the working directory, and a run directory moved or shared with its
+ * notebooks still opens.
+ */
+export function fromNotebook(ctx: NotebookContext, p: string): string {
+  return path.relative(ctx.notebookDir, path.resolve(p)).split(path.sep).join('/') || '.';
 }
 
 /** True when the cells are for the tslab kernel (false: Python through the bridge). */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { StratlabError } from '../core/errors';
 import { writeFileAtomic } from '../core/atomic';
 import { anchorFor, toCells, type NotebookKernel } from './cells';
-import { buildContext, sectionTitle, type NotebookContext } from './context';
+import { buildContext, fromNotebook, sectionTitle, type NotebookContext } from './context';
 import type { Notebook, NotebookCell } from './nbformat';
 import { resolveSections } from './sections';
 import { getTemplate, type NotebookTemplate } from './templates';
@@ -43,7 +43,7 @@ export function buildNotebook(runDir: string, opts: GenerateOptions = {}): { not
   const kernel = opts.kernel ?? 'ts';
   if (kernel !== 'ts' && kernel !== 'python') throw new StratlabError('BAD_ARGUMENT', `kernel: expected ts or python, got ${JSON.stringify(kernel)}`);
   const template = typeof opts.template === 'object' ? opts.template : getTemplate(opts.template ?? 'analysis');
-  const ctx = buildContext(runDir, kernel, opts.now ?? new Date(), opts.options ?? {});
+  const ctx = buildContext(runDir, kernel, opts.now ?? new Date(), opts.options ?? {}, opts.outDir);
   const sections = resolveSections(template.sections, ctx);
   ctx.toc = sections.map((s) => sectionTitle(s, ctx)).filter(Boolean).map((title) => ({ title, anchor: anchorFor(title) }));
   const anchors = ctx.toc.map((t) => t.anchor);
@@ -58,7 +58,7 @@ export function buildNotebook(runDir: string, opts: GenerateOptions = {}): { not
     metadata: {
       ...KERNELSPECS[kernel],
       stratlab: {
-        runId: ctx.manifest.runId, runDir: ctx.runDir, strategyType: ctx.strategyType, template: template.name,
+        runId: ctx.manifest.runId, runDir: fromNotebook(ctx, ctx.runDir), strategyType: ctx.strategyType, template: template.name,
         kernel, generatedAt: ctx.now.toISOString(), sections: sections.map((s) => s.id),
       },
     },

@@ -1,4 +1,4 @@
-export { figureHtml, plotlyLibrary } from './plotly';
+export { figureHtml, plotlyLibrary, plotlyLoaderScript, PLOTLY_BUNDLE } from './plotly';
 export type { Figure, FigureHtmlOptions } from './plotly';
 export { displayBundle, displayFigure, displayHtml, inNotebook } from './display';
 export { htmlTable, textTable, formatValue } from './table';

@@ -4,7 +4,7 @@
  * the context's kernel; the TypeScript and Python versions compute the same things.
  */
 import { code, heading, lit, md, type CellSpec } from '../cells';
-import { ts, type Section } from '../context';
+import { fromNotebook, ts, type Section } from '../context';
 
 
 export const parametersSection: Section = {
@@ -15,7 +15,8 @@ export const parametersSection: Section = {
     return ts(ctx)
       ? [code(`
         // Parameters (papermill convention: a tool may inject a cell after this one to override them).
-        let RUN_DIR = ${lit(ctx.runDir)};
+        // RUN_DIR is relative to this notebook's folder, where Jupyter starts the kernel.
+        let RUN_DIR = ${lit(fromNotebook(ctx, ctx.runDir))};
         let TOP_N = 10;
         // Heatmap axes for the strategy-type section; when the run did not vary both, the first two varied parameters are used.
         let AXES: string[] = ${axes};
@@ -24,13 +25,15 @@ export const parametersSection: Section = {
         let PATTERNS_FILE = ${lit(ctx.paths.patterns)};`, ['parameters'])]
       : [code(`
         # Parameters (papermill convention: papermill injects a cell after this one to override them).
-        RUN_DIR = ${lit(ctx.runDir)}
+        # RUN_DIR is relative to this notebook's folder, where Jupyter starts the kernel.
+        RUN_DIR = ${lit(fromNotebook(ctx, ctx.runDir))}
         TOP_N = 10
         # Heatmap axes for the strategy-type section; when the run did not vary both, the first two varied parameters are used.
         AXES = ${axes}
         SIGNALS_PER_DAY_BAND = (1, 3)
-        STRATLAB_ROOT = ${lit(ctx.paths.root)}
-        NODE = ${lit(ctx.paths.node)}
+        # None: the kernelspec's STRATLAB_ROOT and STRATLAB_NODE (npm run setup writes them) find the stratlab CLI.
+        STRATLAB_ROOT = None
+        NODE = None
         # The pattern library whose patterns for this strategy type are measured on this run.
         PATTERNS_FILE = ${lit(ctx.paths.patterns)}`, ['parameters'])];
   },
@@ -53,7 +56,7 @@ export const headerSection: Section = {
       **Run time**: ${m.startedAt} → ${m.finishedAt}  
       **Generated**: ${ctx.now.toISOString()} for the ${ts(ctx) ? 'TypeScript (tslab)' : 'Python'} kernel  
       **Data**: ${data}  
-      **Run directory**: \`${ctx.runDir}\`
+      **Run directory**: \`${fromNotebook(ctx, ctx.runDir)}\` (relative to this notebook)
 
       <details><summary>Config</summary>
 
@@ -70,12 +73,13 @@ export const headerSection: Section = {
 export const setupSection: Section = {
   id: 'setup',
   title: 'Setup',
-  cells: (ctx) => [heading('Setup', 2, `The run, opened from its absolute path${ts(ctx) ? '' : ' through the JSON bridge (kernels/python/stratlab_bridge.py, which asks the stratlab CLI)'}, and the parameters its strategies varied.`), ...(ts(ctx)
+  cells: (ctx) => [heading('Setup', 2, `The run, opened from RUN_DIR relative to this notebook${ts(ctx) ? '' : ' through the JSON bridge (kernels/python/stratlab_bridge.py, which asks the stratlab CLI)'}, and the parameters its strategies varied.`), ...(ts(ctx)
     ? [code(`
       import { openRun, TraceAnalysis, loadBars, resample, engine, strategies, plot, showTable, heatmapFigure, scatterFigure, barFigure, timeFigure, PatternLibrary, measurePattern } from ${lit(ctx.paths.importFrom).replace(/"/g, "'")};
       import * as fs from 'fs';
       import * as path from 'path';
 
+      RUN_DIR = path.resolve(RUN_DIR); // the kernel's working directory is the notebook's folder
       const run = await openRun(RUN_DIR);
       const manifest = run.manifest;
       /** Rows of one SQL query over the run's tables: strategy_index, traces, trades, equity. */
@@ -103,12 +107,11 @@ export const setupSection: Section = {
       console.log(\`varied parameters: \${varying.join(', ') || 'none'}; heatmap axes: \${axes.join(' × ') || 'none'}\`);`)]
     : [code(`
       import sys, json, os
-      # The bridge by absolute path: whichever Python kernel opens this notebook (with pandas) finds it.
-      if ${lit(ctx.paths.bridge)} not in sys.path:
-          sys.path.insert(0, ${lit(ctx.paths.bridge)})
       import pandas as pd
+      # The bridge (kernels/python) is on the PYTHONPATH of the kernelspec npm run setup installs.
       import stratlab_bridge as sb
 
+      RUN_DIR = os.path.abspath(RUN_DIR)  # the kernel's working directory is the notebook's folder
       run = sb.open_run(RUN_DIR, root=STRATLAB_ROOT, node=NODE)
       manifest = run.manifest
       q = run.query  # SQL over the run's tables: strategy_index, traces, trades, equity -> DataFrame

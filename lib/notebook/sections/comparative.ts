@@ -1,8 +1,9 @@
 /** The comparative notebook: several runs side by side (generateComparative(runDirs)). */
 import { code, heading, lit, md } from '../cells';
-import { ts, type NotebookContext, type Section } from '../context';
+import { fromNotebook, ts, type NotebookContext, type Section } from '../context';
 
-const dirsOf = (ctx: NotebookContext) => (ctx.options.runDirs as string[] | undefined) ?? [ctx.runDir];
+/** The runs, relative to the notebook's folder (the kernel's working directory). */
+const dirsOf = (ctx: NotebookContext) => ((ctx.options.runDirs as string[] | undefined) ?? [ctx.runDir]).map((d) => fromNotebook(ctx, d));
 
 const summarySql = `SELECT COUNT(*)::DOUBLE AS strategies, COUNT(*) FILTER (WHERE status <> 'ok')::DOUBLE AS failed,
     max(sharpe) AS best_sharpe, median(sharpe) AS median_sharpe, max(return_pct) AS best_return_pct, median(max_drawdown) AS median_max_drawdown,
@@ -20,8 +21,9 @@ export const comparativeParameters: Section = {
     : code(`
       # Parameters (papermill convention).
       RUN_DIRS = ${JSON.stringify(dirsOf(ctx), null, 4).split('\n').join('\n      ')}
-      STRATLAB_ROOT = ${lit(ctx.paths.root)}
-      NODE = ${lit(ctx.paths.node)}`, ['parameters'])],
+      # None: the kernelspec's STRATLAB_ROOT and STRATLAB_NODE (npm run setup writes them) find the stratlab CLI.
+      STRATLAB_ROOT = None
+      NODE = None`, ['parameters'])],
 };
 
 export const comparativeHeader: Section = {
@@ -40,20 +42,20 @@ export const comparativeHeader: Section = {
 export const comparativeSetup: Section = {
   id: 'comparative-setup',
   title: 'Setup',
-  cells: (ctx) => [heading('Setup', 2, 'Every run opened from its absolute path.'), ts(ctx)
+  cells: (ctx) => [heading('Setup', 2, 'Every run opened from its path relative to this notebook (Jupyter starts the kernel in the notebook\'s folder).'), ts(ctx)
     ? code(`
       import { openRun, plot, showTable, barFigure, timeFigure } from ${lit(ctx.paths.importFrom).replace(/"/g, "'")};
       import * as fs from 'fs';
-      const runs = await Promise.all(RUN_DIRS.map((d) => openRun(d)));
+      import * as path from 'path';
+      const runs = await Promise.all(RUN_DIRS.map((d) => openRun(path.resolve(d))));
       const label = (r: (typeof runs)[number]) => \`\${r.manifest.configName}/\${r.manifest.runId}\`;
       for (const r of runs) console.log(\`\${label(r)}: \${r.manifest.strategyCount} strategies of \${r.manifest.strategy.name} (\${r.manifest.strategy.type})\`);`)
     : code(`
       import sys, json, os
-      if ${lit(ctx.paths.bridge)} not in sys.path:
-          sys.path.insert(0, ${lit(ctx.paths.bridge)})
       import pandas as pd
+      # The bridge (kernels/python) is on the PYTHONPATH of the kernelspec npm run setup installs.
       import stratlab_bridge as sb
-      runs = [sb.open_run(d, root=STRATLAB_ROOT, node=NODE) for d in RUN_DIRS]
+      runs = [sb.open_run(os.path.abspath(d), root=STRATLAB_ROOT, node=NODE) for d in RUN_DIRS]
       label = lambda r: f"{r.manifest['configName']}/{r.manifest['runId']}"
       for r in runs:
           print(f"{label(r)}: {r.manifest['strategyCount']} strategies of {r.manifest['strategy']['name']} ({r.manifest['strategy']['type']})")`)],

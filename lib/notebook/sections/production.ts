@@ -4,7 +4,7 @@
  * TypeScript cells call the engine directly; Python cells call `stratlab backtest` through the bridge.
  */
 import { code, heading, lit, md } from '../cells';
-import { ts, type NotebookContext, type Section } from '../context';
+import { fromNotebook, ts, type NotebookContext, type Section } from '../context';
 
 const hashOf = (ctx: NotebookContext) => String(ctx.options.strategyHash ?? '');
 
@@ -14,7 +14,7 @@ export const productionParameters: Section = {
   cells: (ctx) => [ts(ctx)
     ? code(`
       // Parameters (papermill convention).
-      let RUN_DIR = ${lit(ctx.runDir)};
+      let RUN_DIR = ${lit(fromNotebook(ctx, ctx.runDir))}; // relative to this notebook's folder (the kernel's working directory)
       let STRATEGY_HASH = ${lit(hashOf(ctx))};
       // Neighbours: each numeric parameter times these factors; costs: the grid tested below.
       let NEIGHBOUR_FACTORS = [0.8, 0.9, 1.1, 1.2];
@@ -22,13 +22,14 @@ export const productionParameters: Section = {
       let COMMISSIONS = [0, 0.0005, 0.001];`, ['parameters'])
     : code(`
       # Parameters (papermill convention).
-      RUN_DIR = ${lit(ctx.runDir)}
+      RUN_DIR = ${lit(fromNotebook(ctx, ctx.runDir))}  # relative to this notebook's folder (the kernel's working directory)
       STRATEGY_HASH = ${lit(hashOf(ctx))}
       NEIGHBOUR_FACTORS = [0.8, 0.9, 1.1, 1.2]
       SPREADS = [0, 0.0003, 0.001, 0.002]
       COMMISSIONS = [0, 0.0005, 0.001]
-      STRATLAB_ROOT = ${lit(ctx.paths.root)}
-      NODE = ${lit(ctx.paths.node)}`, ['parameters'])],
+      # None: the kernelspec's STRATLAB_ROOT and STRATLAB_NODE (npm run setup writes them) find the stratlab CLI.
+      STRATLAB_ROOT = None
+      NODE = None`, ['parameters'])],
 };
 
 export const productionHeader: Section = {
@@ -39,7 +40,7 @@ export const productionHeader: Section = {
 
     **Run**: \`${ctx.manifest.runId}\` (${ctx.manifest.configName})  
     **Generated**: ${ctx.now.toISOString()}  
-    **Run directory**: \`${ctx.runDir}\`
+    **Run directory**: \`${fromNotebook(ctx, ctx.runDir)}\` (relative to this notebook)
 
     One strategy of the run, re-run with the engine: does it hold year by year, with parameters next to
     its own, and when trading costs more? The verdicts are written to \`production_<hash>.json\`.
@@ -57,6 +58,7 @@ export const productionSetup: Section = {
       import * as fs from 'fs';
       import * as path from 'path';
 
+      RUN_DIR = path.resolve(RUN_DIR);
       const run = await openRun(RUN_DIR);
       const manifest = run.manifest;
       const hash = await run.resolve(STRATEGY_HASH);
@@ -78,11 +80,11 @@ export const productionSetup: Section = {
       ], { caption: \`\${manifest.strategy.name} \${JSON.stringify(params)} on \${row.symbol} \${row.timeframe}\` });`)
     : code(`
       import sys, json, os
-      if ${lit(ctx.paths.bridge)} not in sys.path:
-          sys.path.insert(0, ${lit(ctx.paths.bridge)})
       import pandas as pd
+      # The bridge (kernels/python) is on the PYTHONPATH of the kernelspec npm run setup installs.
       import stratlab_bridge as sb
 
+      RUN_DIR = os.path.abspath(RUN_DIR)
       run = sb.open_run(RUN_DIR, root=STRATLAB_ROOT, node=NODE)
       manifest = run.manifest
       row = run.query(f"SELECT * FROM strategy_index WHERE starts_with(strategy_hash, '{STRATEGY_HASH}')").iloc[0]
