@@ -103,13 +103,15 @@ function comments(file: string): { line: number; text: string }[] {
 const rel = (p: string) => path.relative(ROOT, p).split(path.sep).join('/');
 
 describe('docs/: the domain decisions the code cites', () => {
-  it('has an index that links every page, and every page it links exists', () => {
+  it('has an index that links every page, every page it links exists, and README links the index', () => {
     const index = fs.readFileSync(path.join(DOCS, 'README.md'), 'utf8');
     const linked = new Set([...index.matchAll(/\]\(([A-Za-z0-9_-]+\.md)\)/g)].map((m) => m[1]));
     const pages = [...docsPages().keys()].filter((p) => p !== 'README.md');
     expect(pages.length).toBeGreaterThanOrEqual(5);
     expect([...linked].filter((p) => !pages.includes(p))).toEqual([]);
     expect(pages.filter((p) => !linked.has(p))).toEqual([]);
+    // README, where readers start, leads to the index.
+    expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain('](docs/README.md)');
   });
 
   it('numbers each page\'s sections once, each under a section that exists', () => {
