@@ -19,7 +19,7 @@ export interface WindowSpec {
   unit?: WindowUnit;
   /**
    * Where the first window starts: 'calendar' snaps it to the next 1 January / 1st of the month /
-   * midnight (seed style: train 2020–2021, test 2022); 'data' starts at the first bar. Default 'calendar'
+   * midnight (train 2020–2021, test 2022; docs/validation.md §5.1); 'data' starts at the first bar. Default 'calendar'
    * for years and months, 'data' for days.
    */
   anchor?: 'calendar' | 'data';
@@ -43,8 +43,8 @@ const DAY = 86_400_000;
 
 /**
  * ```ts
- * rollingWindows(bars.time, { train: 2, test: 1, unit: 'years' })          // seed's walk-forward
- * rollingWindows(bars.time, { train: 365, test: 30, step: 7, unit: 'days' }) // seed 001's defaults
+ * rollingWindows(bars.time, { train: 2, test: 1, unit: 'years' })          // walk-forward validation (docs/validation.md §5.1)
+ * rollingWindows(bars.time, { train: 365, test: 30, step: 7, unit: 'days' }) // walk-forward optimization (docs/optimization.md §2.1)
  * ```
  * Throws when the lengths are not positive or the data is shorter than one train + test period.
  */
@@ -85,7 +85,7 @@ export function rollingWindows(time: Float64Array, spec: WindowSpec): TimeWindow
   return out;
 }
 
-/** 'YYYY-MM-DD:YYYY-MM-DD' for [from, to) — the seed's train_period / test_period text (end inclusive). */
+/** 'YYYY-MM-DD:YYYY-MM-DD' for [from, to) — the experiments table's train_period / test_period text, end inclusive (docs/experiments.md §1.2). */
 export function periodLabel(from: number, toExclusive: number): string {
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return `${day(from)}:${day(toExclusive - 1)}`;

@@ -15,7 +15,7 @@ import { runBacktest, type RunScratch, type RunSpec } from './run';
 import { parseParams, strategyName, type StrategyClass } from './strategy';
 import type { DefaultSizing, FillMode } from './types';
 
-/** Engine defaults: $10,000, the seed's live-matched spread of 3 bp, no commission, fills at the bar's close, all equity per trade in whole units. */
+/** Engine defaults (docs/execution.md §2.1): $10,000, the live-matched spread of 3 bp, no commission, fills at the bar's close, all equity per trade in whole units. */
 export const ENGINE_DEFAULTS = {
   cash: 10_000,
   spread: 0.0003,

@@ -1,5 +1,5 @@
 /**
- * The outcome of one backtest: the seed's result fields (camelCase) plus risk metrics, the equity
+ * The outcome of one backtest: the earlier backtester's result fields (camelCase; docs/execution.md §7) plus risk metrics, the equity
  * curve, every trade and every order. Units: fields ending in Pct, `maxDrawdown` and
  * `annualisedReturn` are percents; `winRate` is a fraction (0–1); money is in the account currency.
  */
@@ -221,7 +221,7 @@ export class BacktestResult implements BacktestMetrics {
     return out;
   }
 
-  /** The seed's equity_curve shape: [{ time, equity }]. */
+  /** The equity as [{ time, equity }] points, the shape the earlier system's tools read (docs/execution.md §7). */
   equityCurve(): { time: number; equity: number }[] {
     const out = new Array<{ time: number; equity: number }>(this.equity.length);
     for (let i = 0; i < out.length; i++) out[i] = { time: this.time[i], equity: this.equity[i] };

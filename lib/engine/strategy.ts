@@ -27,7 +27,7 @@ export abstract class Strategy<P extends object = Record<string, unknown>> {
   static params: z.ZodTypeAny = z.object({});
   /** One line shown by `stratlab backtest --help` and in listings. */
   static description = '';
-  /** Other names a parameter is accepted under, e.g. { slAtr: 'stopLossAtr' } for seed-style configs. */
+  /** Other names a parameter is accepted under, e.g. { slAtr: 'stopLossAtr' } for the earlier system's configs (docs/execution.md §6). */
   static aliases: Readonly<Record<string, string>> = {};
 
   /** The validated parameters, defaults filled in. */
@@ -90,7 +90,7 @@ export function completeParams(S: StrategyClass, raw: Record<string, unknown>): 
 /**
  * Validates `raw` against the strategy's schema and fills in the defaults. snake_case keys are
  * accepted for camelCase parameters (`entry_period` → `entryPeriod`), and a strategy's `aliases`
- * (`sl_atr` → `stopLossAtr`), so seed-style configs work.
+ * (`sl_atr` → `stopLossAtr`), so configs written for the earlier system work (docs/execution.md §6).
  * Errors name the strategy and the parameter: `SmaCross has no parameter 'fsat'. Did you mean 'fast'?`
  */
 export function parseParams<P extends object>(S: StrategyClass<P>, raw: unknown = {}): P {

@@ -1,5 +1,5 @@
 /**
- * Analysis notebooks for a run directory (seed 000 done right): `generateNotebook(runDir)` writes
+ * Analysis notebooks for a run directory (docs/notebooks.md §1.2): `generateNotebook(runDir)` writes
  * analysis_<type>_<YYYYMMDD_HHMMSS>.ipynb into the run, for the TypeScript (tslab) or the Python
  * kernel, from a template (notebook-templates/). Everything is read from run.json, so generating
  * costs milliseconds; the cells do the work when they run.

@@ -1,5 +1,5 @@
 /**
- * analyzeResults: seed 001's result chaining — `backtest → optimize({ initialResult }) → analyzeResults`.
+ * analyzeResults: result chaining (docs/optimization.md §4.2) — `backtest → optimize({ initialResult }) → analyzeResults`.
  * It takes what any of the research calls returns and analyses the backtests inside it (analyze.ts):
  *
  *   analyzeResults(res)            a BacktestResult: trades, drawdowns, returns (+ risk, benchmark, Monte Carlo)

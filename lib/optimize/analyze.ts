@@ -1,5 +1,5 @@
 /**
- * analyzeResults: the seed's analyze_results — a deeper read of one backtest, as a plain JSON-able
+ * analyzeResults (docs/optimization.md §4.1): a deeper read of one backtest, as a plain JSON-able
  * object (numbers, strings, null; ∞ and undefined statistics are null).
  *
  *  - 'basic': trades (win/loss sizes, streaks), drawdown episodes, the distribution of bar returns;

@@ -1,5 +1,5 @@
 /**
- * backtestBatch (seed 001): many backtests at once — symbols × timeframes × explicit parameter sets —
+ * backtestBatch (docs/optimization.md §3): many backtests at once — symbols × timeframes × explicit parameter sets —
  * on the sweep's worker pool, organised for comparison: a results matrix (one row per parameter set,
  * one column per symbol/timeframe), overall statistics and the top configurations.
  */

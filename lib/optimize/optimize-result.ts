@@ -51,7 +51,7 @@ export interface OptimizeResultInit {
   rerun?: (params: Params) => BacktestResult;
 }
 
-/** The initial result's parameters as a trial of this study (seed 001's result chaining). */
+/** The initial result's parameters as a trial of this study (result chaining: docs/optimization.md §4.2). */
 export interface InitialTrial {
   /** The trial that ran them (undefined if it never ran: a timeout before the first batch). */
   trial: OptimizeTrial | undefined;

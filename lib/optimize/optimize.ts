@@ -1,5 +1,5 @@
 /**
- * Parameter optimization of a strategy on one bar series (seed 001's optimize(), natively: TPE,
+ * Parameter optimization of a strategy on one bar series (docs/optimization.md §1; natively: TPE,
  * random or grid search from study.ts, no Python):
  *
  *   const res = await optimize({
@@ -17,11 +17,11 @@
  * (TPE treats the ones still running as the worst: Optuna's constant liar) and hands the batch to the
  * Evaluator (evaluator.ts). The timeout is checked between batches: a running batch finishes.
  *
- * With `rules` (a sweep's disqualification rules, e.g. a config's { minTrades: 10 }, over the seed's
+ * With `rules` (a sweep's disqualification rules, e.g. a config's { minTrades: 10 }, over the
  * defaults as in a sweep) a trial whose backtest breaks a rule is recorded as 'disqualified', with the
  * rules it broke; it counts as the worst for the sampler and is never best. Without `rules` none apply.
  *
- * `initialResult` (seed 001's result chaining: backtest → optimize → analyzeResults) runs that result's
+ * `initialResult` (result chaining, docs/optimization.md §4.2: backtest → optimize → analyzeResults) runs that result's
  * parameters as the first trial, on these bars and settings, and the result reports `initial` and
  * `improvement`: how much better the best trial is than those parameters.
  */
@@ -67,7 +67,7 @@ export interface OptimizeOptions {
   storage?: string;
   /** Who runs the backtests (default: in this process). */
   evaluator?: EvaluatorFactory;
-  /** Disqualification rules, over the seed's defaults as in a sweep ({} = the seed's); none apply when left out. */
+  /** Disqualification rules, over the defaults as in a sweep ({} = the defaults; docs/optimization.md §1.3); none apply when left out. */
   rules?: Partial<DisqualificationRules>;
   /** A result to start from: its parameters are the first trial, and the result reports the improvement over them. */
   initialResult?: BacktestResult;

@@ -1,5 +1,5 @@
 /**
- * Walk-forward optimization (seed 001's walk_forward()): roll a window over the bars; in each,
+ * Walk-forward optimization (docs/optimization.md §2): roll a window over the bars; in each,
  * optimize on the in-sample period, then backtest the winner on the out-of-sample period that follows.
  *
  *   const wf = await walkForwardOptimize({ strategy: 'SmaCross', bars: goog,

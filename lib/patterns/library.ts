@@ -1,6 +1,6 @@
 /**
  * The pattern library: every saved pattern in one YAML file (saved_patterns/patterns.yaml by default),
- * a list of entries in camelCase (the seed's snake_case keys are read too). Patterns are deduplicated
+ * a list of entries in camelCase (snake_case keys are read too: docs/patterns.md §3.1). Patterns are deduplicated
  * by hash (query + metadata); names are unique.
  *
  * A malformed file does not lose the library: each top-level `- ` entry is read on its own, the ones
@@ -56,7 +56,7 @@ const entrySchema = z.object({
   measurement: measurementSchema.optional(),
 }).strict().refine((e) => e.successRate === null || e.sampleSize > 0, { message: 'a success rate needs the sample it was measured on (sampleSize > 0)', path: ['sampleSize'] });
 
-// The seed's file uses snake_case; read it as it is.
+// Libraries written for the earlier Python system use snake_case keys; read them as they are (docs/patterns.md §3.1).
 const SNAKE: Record<string, string> = {
   discovered_at: 'discoveredAt', success_rate: 'successRate', sample_size: 'sampleSize', strategy_type: 'strategyType',
   pattern_type: 'patternType', avg_forward_return: 'avgForwardReturn',

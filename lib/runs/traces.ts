@@ -1,5 +1,5 @@
 /**
- * TraceAnalysis: SQL over a run's traces (the seed's interface), for notebooks, the pattern library
+ * TraceAnalysis: SQL over a run's traces (docs/patterns.md §1.1), for notebooks, the pattern library
  * and the Python bridge. The view `traces` spans every traces/*.parquet of the run; strategy_index,
  * trades and equity are there too. Queries run on a connection that cannot write and cannot read
  * outside the run, under time, memory and row limits (sandbox.ts); a run whose files changed since

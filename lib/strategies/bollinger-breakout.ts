@@ -26,7 +26,7 @@ const params = z.object({
  */
 export class BollingerBreakout extends Strategy<z.infer<typeof params>> {
   static params = params;
-  // The seed's sweep configs call the stop multiple sl_atr.
+  // The earlier system's sweep configs call the stop multiple sl_atr (docs/execution.md §6).
   static aliases = { slAtr: 'stopLossAtr' };
   static description = 'close crosses out of the Bollinger Bands: follow it with an ATR stop; exit on the middle band';
 

@@ -26,7 +26,7 @@ const params = z.object({
  */
 export class DonchianBreakout extends Strategy<z.infer<typeof params>> {
   static params = params;
-  // The seed's sweep configs call the stop multiple sl_atr.
+  // The earlier system's sweep configs call the stop multiple sl_atr (docs/execution.md §6).
   static aliases = { slAtr: 'stopLossAtr' };
   static description = 'close breaks the previous entryPeriod high/low: enter with an ATR stop; exit on the exitPeriod channel';
 

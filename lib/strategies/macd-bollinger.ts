@@ -29,7 +29,7 @@ const params = z
  */
 export class MACDBollinger extends Strategy<z.infer<typeof params>> {
   static params = params;
-  // The seed's sweep configs call the stop multiple sl_atr.
+  // The earlier system's sweep configs call the stop multiple sl_atr (docs/execution.md §6).
   static aliases = { slAtr: 'stopLossAtr' };
   static description = 'MACD histogram crosses zero on the cheap (long) / rich (short) side of the middle band; exit at the outer band';
 

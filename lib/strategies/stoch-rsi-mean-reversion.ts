@@ -42,7 +42,7 @@ const params = z
  */
 export class StochRSIMeanReversion extends Strategy<z.infer<typeof params>> {
   static params = params;
-  // The seed's sweep configs call the stop multiple sl_atr.
+  // The earlier system's sweep configs call the stop multiple sl_atr (docs/execution.md §6).
   static aliases = { slAtr: 'stopLossAtr' };
   static description = 'Stoch RSI %K leaves the oversold (overbought) zone in a ranging market: buy (sell); exit at the opposite zone';
 

@@ -1,7 +1,7 @@
 /**
- * Scoring and the seed's disqualification rules. The default score is the Sharpe ratio, −999 under
- * 30 trades (the seed's SweepEngine._score); composite scores plug in as functions of the metrics.
- * Rules are hard filters, checked exactly as the seed states them: a result is disqualified by
+ * Scoring and the disqualification rules. The default score is the Sharpe ratio, −999 under
+ * 30 trades (docs/validation.md §1.1); composite scores plug in as functions of the metrics.
+ * Rules are hard filters, checked exactly as stated (docs/validation.md §2.2): a result is disqualified by
  * every rule whose threshold it is on the wrong side of (a value on the threshold passes).
  */
 import type { ExperimentMetrics } from './types';
@@ -16,7 +16,7 @@ export interface DisqualificationRules {
   maxWinRate: number;
 }
 
-/** The seed's DISQUALIFICATION_RULES. */
+/** The disqualification thresholds, and why each: docs/validation.md §2.1. */
 export const DISQUALIFICATION_RULES: Readonly<DisqualificationRules> = Object.freeze({
   minTrades: 30,
   minTradesPerYear: 6,
@@ -60,7 +60,7 @@ export function explainDisqualification(m: ExperimentMetrics, failed: readonly s
 /** A score from a result's metrics (and its parameters); higher is better. */
 export type ScoreFunction = (m: ExperimentMetrics, params: Readonly<Record<string, unknown>>) => number;
 
-/** The seed's score: Sharpe, or −999 under `minTrades` trades. Never NaN (a flat equity scores 0). */
+/** The default score: Sharpe, or −999 under `minTrades` trades. Never NaN (a flat equity scores 0). docs/validation.md §1.1 */
 export function sharpeScore(m: ExperimentMetrics, minTrades = DISQUALIFICATION_RULES.minTrades): number {
   if (m.totalTrades < minTrades) return DISQUALIFIED_SCORE;
   return Number.isFinite(m.sharpe) ? m.sharpe : 0;
@@ -68,9 +68,9 @@ export function sharpeScore(m: ExperimentMetrics, minTrades = DISQUALIFICATION_R
 
 /**
  * Built-in scores, each −999 under 30 trades like the default:
- *   sharpe        the seed's default
+ *   sharpe        the default
  *   calmarSharpe  Sharpe × min(1, 10 / max drawdown %): penalises deep drawdowns
- *   penalised     Sharpe − 0.05 per numeric parameter (the seed's commented-out complexity penalty:
+ *   penalised     Sharpe − 0.05 per numeric parameter (a complexity penalty, docs/validation.md §1.2:
  *                 fewer parameters, less room to overfit)
  *   returnPct     total return, for comparison with raw-return rankings
  */

@@ -137,19 +137,19 @@ export class Sweep {
     return this.with({ tracking: { store, experimentId, source: opts.source ?? 'existing', parentExperimentId: opts.parentExperimentId } });
   }
 
-  /** How to rank: 'sharpe' (default, the seed's), 'calmarSharpe', 'penalised', 'returnPct', or your own function of the metrics. */
+  /** How to rank: 'sharpe' (default), 'calmarSharpe', 'penalised', 'returnPct', or your own function of the metrics (docs/validation.md §1.2). */
   score(score: keyof typeof SCORES | ScoreFunction): Sweep {
     const fn = typeof score === 'function' ? score : SCORES[score];
     if (typeof fn !== 'function') throw new StratlabError('BAD_ARGUMENT', `sweep.score(${JSON.stringify(score)}): expected ${Object.keys(SCORES).join(', ')} or a function`);
     return this.with({ score: fn });
   }
 
-  /** Override some of the seed's disqualification thresholds. */
+  /** Override some of the disqualification thresholds (docs/validation.md §2.3). */
   rules(rules: Partial<DisqualificationRules>): Sweep {
     return this.with({ rules: { ...this.config.rules, ...rules } });
   }
 
-  /** Engine settings for every run (defaults: the seed's cost model — spread 0.0003, fills at the close). */
+  /** Engine settings for every run (defaults: the live-matched cost model — spread 0.0003, fills at the close; docs/execution.md §2.1). */
   settings(options: EngineOptions): Sweep {
     const merged = { ...this.config.options, ...options };
     return this.with({ options: merged, settings: engine(this.config.data[0]).configure(merged).config });

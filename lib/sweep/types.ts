@@ -3,7 +3,7 @@
  * implements ExperimentStore; the sweep only knows this interface.
  */
 
-/** The metrics the experiments table keeps (the seed's columns), in the engine's units. */
+/** The metrics the experiments table keeps (docs/experiments.md §1.2), in the engine's units. */
 export interface ExperimentMetrics {
   returnPct: number;
   annualisedReturn: number;

@@ -1,15 +1,15 @@
 /**
- * Cost models in the experiments table: the seed's `spread` and `execution_delay` columns. Rankings
- * (getTopCandidates, getSummaryForLLM, `stratlab top`) compare rows of one cost model only — by
+ * Cost models in the experiments table: the `spread` and `execution_delay` columns (docs/experiments.md §3).
+ * Rankings (getTopCandidates, getSummaryForLLM, `stratlab top`) compare rows of one cost model only — by
  * default the live-matched one (spread 0.0003, fills at the signal bar's close) — because a run
  * with no spread outranks the same strategy run honestly. Mixing is asked for with 'all', and then
- * every row carries its cost model. The table has no commission column (the seed's has none), so
- * two runs that differ only in commission share a cost model here.
+ * every row carries its cost model. Commission is part of a row's identity (schema version 2) but not
+ * of the cost model rankings filter on, so two runs that differ only in commission share one here.
  */
 import { ENGINE_DEFAULTS } from '../engine/builder';
 
 export interface CostModel {
-  /** Bid-ask spread as a fraction of price (NaN: not recorded, an older seed row). */
+  /** Bid-ask spread as a fraction of price (NaN: not recorded, an older row). */
   spread: number;
   /** 0: fills at the signal bar's close; 1: at the next bar's open. */
   executionDelay: 0 | 1;
@@ -18,7 +18,7 @@ export interface CostModel {
 /** 'live' (the default): the live-matched model; 'all': every model, each row labelled; or one model. */
 export type CostModelOption = 'live' | 'all' | { spread: number; executionDelay?: 0 | 1 };
 
-/** The seed's live-matched model: spread 0.0003, delay 0 (the engine's defaults). */
+/** The live-matched model: spread 0.0003, delay 0 (the engine's defaults; docs/execution.md §2.1). */
 export const LIVE_COST_MODEL: Readonly<CostModel> = Object.freeze({ spread: ENGINE_DEFAULTS.spread, executionDelay: ENGINE_DEFAULTS.fill === 'close' ? 0 : 1 });
 
 /** The one model an option ranks in, or null for 'all'. */

@@ -36,7 +36,7 @@ export function paramsText(params: Record<string, unknown>, max = 60): string {
 }
 
 /**
- * One row's display cells: the identifying columns, the seed's metrics, and where it stands. `varying`
+ * One row's display cells: the identifying columns, the table's metrics (docs/experiments.md §1.2), and where it stands. `varying`
  * (the parameters that differ between the rows shown) makes the label: `SmaCross fast=10 slow=30`.
  */
 export function displayRow(r: ExperimentRow & { reason?: string }, varying: readonly string[] = Object.keys(r.params)): Row {

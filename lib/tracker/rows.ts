@@ -209,7 +209,7 @@ function parseJson(s: string | null): unknown {
   }
 }
 
-/** Lenient on purpose: rows written by the seed's Python (or by hand) may lack what stratlab writes. */
+/** Lenient on purpose: rows written by the earlier Python system (or by hand) may lack what stratlab writes (docs/experiments.md §6.3). */
 export function rowFromSql(r: SqlRow): ExperimentRow {
   const parsed = parseJson(r.parameters);
   // Parameters that are not a JSON object (a Python repr) are kept as text, not dropped.

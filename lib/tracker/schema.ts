@@ -1,8 +1,9 @@
 /**
- * The experiments table: the seed's columns with their defaults, plus stratlab's (params_hash,
- * status, error, disqualified, return_blocks), the indexes the tracker's queries use, and the
- * connection settings. The schema version lives in PRAGMA user_version; MIGRATIONS bring an older
- * file (a fresh one is version 0, and so is a file holding the seed's plain table) up to date, in order.
+ * The experiments table (docs/experiments.md §1.2): the earlier system's columns with their defaults, plus
+ * stratlab's (params_hash, status, error, disqualified, return_blocks), the indexes the tracker's queries use,
+ * and the connection settings. The schema version lives in PRAGMA user_version; MIGRATIONS bring an older
+ * file (a fresh one is version 0, and so is a file holding the earlier system's plain table) up to date, in
+ * order (docs/experiments.md §5).
  */
 import type { Database } from 'better-sqlite3';
 import { paramsHash } from '../core/hash';
@@ -78,7 +79,7 @@ export const IDENTITY = ['experiment_id', 'strategy', 'symbol', 'timeframe', 'pa
 /** The data fingerprint of a row that has none: its period. */
 export const PERIOD_FINGERPRINT_PREFIX = 'period:';
 
-/** The columns a table must have to be taken for the seed's experiments table and upgraded in place. */
+/** The columns a table must have to be taken for the earlier system's experiments table and upgraded in place (docs/experiments.md §5.2). */
 const SEED_CORE = ['id', 'strategy', 'symbol', 'timeframe', 'parameters'];
 
 const INDEXES = `
@@ -150,7 +151,7 @@ const CLAIMS_TABLE = `
  */
 function moveDuplicates(db: Database, file: string): string | void {
   const key = IDENTITY.join(', ');
-  // Rows with a NULL in the identity (seed rows without experiment_id or parameters) are never equal in a UNIQUE index.
+  // Rows with a NULL in the identity (older rows without experiment_id or parameters) are never equal in a UNIQUE index.
   const notNull = IDENTITY.map((c) => `${c} IS NOT NULL`).join(' AND ');
   const ranked = `SELECT id, first_value(id) OVER w AS kept_id, row_number() OVER w AS rank FROM experiments WHERE ${notNull}
     WINDOW w AS (PARTITION BY ${key} ORDER BY (validation_status <> 'pending') DESC, id DESC)`;
@@ -172,7 +173,7 @@ function tableColumns(db: Database): Set<string> {
   return new Set(rows.map((r) => r.name));
 }
 
-/** A table made by the seed's CREATE TABLE (or an older variant): add what it lacks and fill it in. */
+/** A table made by the earlier system's CREATE TABLE (or an older variant): add what it lacks and fill it in (docs/experiments.md §5.2). */
 function upgradeSeedTable(db: Database, file: string, existing: Set<string>): void {
   const missing = SEED_CORE.find((c) => !existing.has(c));
   if (missing) {
@@ -184,7 +185,7 @@ function upgradeSeedTable(db: Database, file: string, existing: Set<string>): vo
   for (const c of COLUMNS) {
     if (!existing.has(c.name)) db.exec(`ALTER TABLE experiments ADD COLUMN ${c.name} ${c.added ?? c.decl}`);
   }
-  // The seed wrote statuses in either case ('PASSED' in its pipeline, 'passed' in its schema) or none.
+  // The earlier system wrote statuses in either case ('PASSED' in its pipeline, 'passed' in its schema) or none (docs/experiments.md §4.1).
   db.exec("UPDATE experiments SET validation_status = lower(coalesce(validation_status, 'pending'))");
   // Old rows get the canonical hash of their parameters, so resumption and hasBeenTested see them.
   const rows = db.prepare('SELECT id, parameters FROM experiments WHERE params_hash IS NULL AND parameters IS NOT NULL').all() as { id: number; parameters: string }[];

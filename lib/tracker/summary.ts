@@ -1,5 +1,5 @@
 /**
- * getSummaryForLLM: the seed's replacement for research_insights.md, built fresh from the table each
+ * getSummaryForLLM (docs/experiments.md §6.2): in place of a generated markdown report, built fresh from the table each
  * time. Plain text in four parts: TOP STRATEGIES (the best run per strategy/symbol/timeframe,
  * validated first), NOTABLE FAILURES (per strategy, the symbols where nothing passed and the median
  * run lost, with the reasons counted), UNTESTED (gaps in strategy × symbol × timeframe, from what the

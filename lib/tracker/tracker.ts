@@ -1,5 +1,5 @@
 /**
- * The experiment tracker: the seed's single source of truth for every automated backtest, in one
+ * The experiment tracker: the single record of every automated backtest (docs/experiments.md), in one
  * SQLite file (better-sqlite3, WAL). Sweeps write through saveMany (the ExperimentStore contract),
  * validation updates rows in place, and notebooks, the CLI and the LLM agent read it back.
  *
@@ -43,7 +43,7 @@ export interface ValidationUpdate {
 }
 
 export interface TopCandidateOptions {
-  /** Fewest trades a row needs (default: the seed's DISQUALIFICATION_RULES.minTrades, 30). */
+  /** Fewest trades a row needs (default: DISQUALIFICATION_RULES.minTrades, 30; docs/experiments.md §6.1). */
   minTrades?: number;
   /** 'passed' (default), one other status, several, or 'any'. */
   validationStatus?: ValidationStatus | readonly ValidationStatus[] | 'any';

@@ -1,6 +1,6 @@
 /**
  * Validation against the experiments table: read a row, validate it with the multiple-testing
- * figures of the sweep it came from, write the verdict back (seed: validate_and_update).
+ * figures of the sweep it came from, write the verdict back (docs/validation.md §3.3).
  */
 import type { Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';

@@ -1,7 +1,7 @@
 /**
- * Train/test holdout (seed Phase 2 §1): the strategy runs on the training period, then independently
- * on the test period — a fresh account and a fresh warm-up of its indicators, as the seed's two
- * Backtester runs — so nothing carries over from one period to the other.
+ * Train/test holdout (docs/validation.md §4): the strategy runs on the training period, then independently
+ * on the test period — a fresh account and a fresh warm-up of its indicators (docs/validation.md §4.2) —
+ * so nothing carries over from one period to the other.
  */
 import type { Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';

@@ -1,6 +1,6 @@
 /**
  * lib/validation: is a sweep's winner an edge or luck? Holdout, walk-forward and multi-asset checks
- * (seed Phase 2), the overfitting statistics (./stats), and the pipeline that runs them in order and
+ * (docs/validation.md §4–§6), the overfitting statistics (./stats), and the pipeline that runs them in order and
  * writes the verdict to the experiments table.
  */
 export { holdout, holdoutPeriods, degradation, DEFAULT_TEST_FRACTION, DEGRADATION_MEASURES, type HoldoutOptions, type HoldoutResult, type HoldoutDegradation } from './holdout';

@@ -1,7 +1,7 @@
 /**
- * Multi-asset consistency (seed Phase 2 §3): a real edge works on related instruments too. The same
+ * Multi-asset consistency (docs/validation.md §6): a real edge works on related instruments too. The same
  * strategy and parameters run on each symbol; the check passes when at least `threshold` of them end
- * with a positive return (the seed's 60 %).
+ * with a positive return (60 %; docs/validation.md §6.2).
  */
 import type { Bars } from '../core/bars';
 import { StratlabError } from '../core/errors';
@@ -52,7 +52,7 @@ export function multiAsset(opts: MultiAssetOptions): MultiAssetResult {
     results,
     positiveCount,
     positiveRate: positiveCount / symbols.length,
-    // Counted, not compared as rates: the seed's `positive_count >= len(symbols) * 0.6`.
+    // Counted, not compared as rates: positives ≥ 0.6 × symbols, so 3 of 5 passes exactly (docs/validation.md §6.2).
     passes: positiveCount >= threshold * symbols.length - 1e-9,
     threshold,
   };

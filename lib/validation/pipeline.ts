@@ -1,5 +1,5 @@
 /**
- * The seed's validate_candidate, in its order, cheapest and most decisive first:
+ * The validation pipeline (docs/validation.md §3.1), cheapest and most decisive first:
  *   1. disqualification rules on the full-period run        → rejected ('disqualified: trades 12 < 30')
  *   2. holdout: test return < 0                              → rejected ('negative_out_of_sample')
  *   3. walk-forward: pass rate < 0.5                         → rejected ('walk_forward_failure')
@@ -73,7 +73,7 @@ export interface ValidateCandidateOptions {
   walkForward?: WalkForwardSpec | false;
   /** Multi-asset threshold (default 0.6) and an optional common period. */
   multiAsset?: { threshold?: number; period?: PeriodSpec };
-  /** Overrides of the seed's disqualification rules. */
+  /** Overrides of the disqualification rules (docs/validation.md §2.3). */
   rules?: Partial<DisqualificationRules>;
   settings?: ValidationSettings;
   overfitting?: OverfittingOptions;

@@ -1,7 +1,7 @@
 /**
  * What validating one candidate found: the verdict, the first reason against it, and every step's
  * figures. Shows itself as a compact table (HTML in a notebook, text elsewhere), and gives the
- * experiments table's validation_details JSON (snake_case, the seed's keys first).
+ * experiments table's validation_details JSON (snake_case, the four long-standing keys first: docs/experiments.md §4.2).
  */
 import type { BacktestMetrics } from '../engine';
 import { displayHtml } from '../viz/display';
@@ -150,7 +150,7 @@ export class ValidationReport {
   }
 
   /**
-   * The experiments table's validation_details: the seed's four keys (holdout_degradation — annualised
+   * The experiments table's validation_details (docs/experiments.md §4.2): the four long-standing keys (holdout_degradation — annualised
    * return, train − test, so periods of different lengths compare —
    * walk_forward_pass_rate, multi_asset_positive_rate, rejection_reason), then the statistics and the
    * per-window table. Steps not reached are null; non-finite numbers become null.
@@ -158,7 +158,7 @@ export class ValidationReport {
   details(): Record<string, unknown> {
     const h = this.holdout, w = this.walkForward, a = this.multiAsset, d = this.deflatedSharpe, b = this.bootstrapSharpe;
     return clean({
-      // The seed's key, as a per-period measure: annualised return, train − test, in percentage points.
+      // The long-standing key, as a per-period measure: annualised return, train − test, in percentage points (docs/validation.md §4.3).
       holdout_degradation: h?.degradation.annualisedReturn ?? null,
       holdout_degradation_measures: h?.degradation.measures ?? null,
       walk_forward_pass_rate: w?.passRate ?? null,

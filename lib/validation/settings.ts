@@ -1,6 +1,6 @@
 /**
- * The cost model every validation run uses, and one run over one period. Defaults are the seed's
- * live-matched model (spread 0.0003, fills at the signal bar's close, $10,000), so a candidate is
+ * The cost model every validation run uses, and one run over one period. Defaults are the
+ * live-matched model (docs/validation.md §3.2) (spread 0.0003, fills at the signal bar's close, $10,000), so a candidate is
  * validated under the costs it will trade with.
  */
 import type { Bars } from '../core/bars';
@@ -10,7 +10,7 @@ import { annualisation, type CalendarOption } from '../metrics';
 /** Engine settings; 'auto' calendar (default) is inferred once from the whole series, so every period annualises alike. */
 export type ValidationSettings = EngineOptions;
 
-/** The seed's cost model. */
+/** The live-matched cost model (docs/execution.md §2.1). */
 export const VALIDATION_DEFAULTS = Object.freeze({ cash: 10_000, spread: 0.0003, commission: 0, fill: 'close' as FillMode });
 
 /** One strategy with its parameters, run on one instrument under one cost model. */

@@ -1,5 +1,5 @@
 /**
- * Walk-forward validation with fixed parameters (seed Phase 2 §2): rolling calendar windows — by
+ * Walk-forward validation with fixed parameters (docs/validation.md §5): rolling calendar windows — by
  * default train 2 years, test the next year, moving on a year at a time — each train and test period
  * an independent run. A robust strategy makes money in most test periods, not just one.
  * (Re-optimising the parameters on each training period is walk-forward optimisation: lib/optimize.)
@@ -25,7 +25,7 @@ export interface WalkForwardSpec {
   unit?: WindowUnit;
   /** 'calendar' starts on 1 January (years) or the 1st (months); 'data' at the first bar. rollingWindows' default. */
   anchor?: 'calendar' | 'data';
-  /** The share of windows with a positive test return needed to pass (default 0.5, the seed's pipeline). */
+  /** The share of windows with a positive test return needed to pass (default 0.5; docs/validation.md §5.3). */
   minPassRate?: number;
   /** History each run's indicators see before its period: 'auto' (default: every earlier bar), a number of bars, or 0 (cold). */
   warmup?: Warmup;

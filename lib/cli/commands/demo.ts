@@ -130,7 +130,7 @@ export const demo: CommandSpec = {
     const pick = sw.top(1, { qualified: true })[0] ?? sw.best;
     if (pick) {
       say('== 6. Charts of the best SmaCross: price, trades, indicators, volume, equity and drawdown (result.plot()), monthly returns, the sweep heatmap');
-      // The sweep's own settings (the seed's cost model: spread 0.0003, fills at the close).
+      // The sweep's own settings (the live-matched cost model: spread 0.0003, fills at the close; docs/execution.md §2.1).
       const best = engine(daily).spread(0.0003).fill('close').strategy(strategyByName('SmaCross'), pick.params).run();
       const chartsFile = path.join(outDir, 'charts.html');
       writeFileAtomic(chartsFile, figuresPage(`stratlab demo: SmaCross ${JSON.stringify(pick.params)} on ${daily.symbol} ${daily.timeframe}`,
@@ -152,7 +152,7 @@ export const demo: CommandSpec = {
       say(`report:   ${res.htmlPath}  (open it in a browser; charts render offline)`);
     }
 
-    // The seed's workflow: every run gets a ready-made analysis notebook, here executed and exported.
+    // Every run gets a ready-made analysis notebook (docs/notebooks.md §1.2), here executed and exported.
     // The run directory is written either way, so `stratlab patterns discover --run latest` has a run to read.
     say(`== 8. Write the sweep as a run directory${flags['no-notebook'] ? '' : ', generate its analysis notebook, execute it'}`);
     const run = await runFromSweep(lastSweep as SweepResult, { runsDir: path.join(outDir, 'runs'), configName: 'demo_sma', config: { strategy: 'SmaCross', data: dailyFile } });

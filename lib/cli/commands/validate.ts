@@ -1,5 +1,5 @@
 /**
- * `stratlab validate (--id ID | --top N) --config FILE`: the seed's validation pipeline (disqualification,
+ * `stratlab validate (--id ID | --top N) --config FILE`: the validation pipeline of docs/validation.md §3 (disqualification,
  * holdout, walk-forward, overfitting statistics, related symbols) on tracked experiments, with the
  * config's data and validation options; each verdict is written back to the tracker.
  */

@@ -1,5 +1,5 @@
 /**
- * The sections every analysis notebook has (seed 000's layout): parameters, header, setup, common
+ * The sections every analysis notebook has (docs/notebooks.md §3): parameters, header, setup, common
  * analysis, top strategies, pattern discovery, visualizations, export. Each builds its cells for
  * the context's kernel; the TypeScript and Python versions compute the same things.
  */

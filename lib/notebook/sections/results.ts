@@ -9,7 +9,7 @@ const sweetSql = `WITH r AS (SELECT \${param(p, true)} AS value, percent_rank() 
   SELECT value, COUNT(*)::DOUBLE AS strategies, COUNT(*) FILTER (WHERE top)::DOUBLE AS in_top_decile,
     (COUNT(*) FILTER (WHERE top)::DOUBLE / COUNT(*)) / ((SELECT COUNT(*) FILTER (WHERE top) FROM r)::DOUBLE / (SELECT COUNT(*) FROM r)) AS lift
   FROM r GROUP BY value ORDER BY lift DESC, value`;
-// The seed's regime query: per day, the share of signals that go long, and how many there are.
+// The daily regime (docs/notebooks.md §3.7): per day, the share of signals that go long, and how many there are.
 const regimeSql = `WITH d AS (SELECT CAST(ts AS DATE) AS day, avg(CASE WHEN val > 0 THEN 1 ELSE 0 END) AS long_ratio, COUNT(*)::DOUBLE AS signals
     FROM traces WHERE val <> 0 GROUP BY day)
   SELECT COUNT(*)::DOUBLE AS days_with_signals, avg(long_ratio) AS avg_long_bias, avg(signals) AS avg_daily_signals, stddev(signals) AS signal_consistency FROM d`;
