@@ -161,7 +161,7 @@ export class OptimizeResult {
       ['Strategy', `${this.strategy} on ${this.symbol}`],
       ['Objective', `${this.direction} ${this.metric} (${this.sampler})`],
       ['Trials', `${this.trials.length} (${failed} failed${this.rules ? `, ${dq} disqualified` : ''}${this.resumedTrials ? `, ${this.resumedTrials} resumed from storage` : ''})`],
-      ...(this.rules ? [['Rules', `${rules || 'the seed\'s'}${rules ? ' over the seed\'s defaults' : ''}`] as [string, string]] : []),
+      ...(this.rules ? [['Rules', `${rules || 'the defaults'}${rules ? ' over the defaults' : ''}`] as [string, string]] : []),
       ['Best value', Number.isFinite(this.bestValue) ? String(round(this.bestValue)) : `none (every trial ${dq ? 'failed or was disqualified' : 'failed'})`],
       ['Best parameters', this.bestParams ? JSON.stringify(this.bestParams) : '—'],
       ['Elapsed', `${(this.elapsedMs / 1000).toFixed(1)} s${this.timedOut ? ' (stopped by the timeout)' : ''}`],

@@ -101,7 +101,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: "the seed's experiments table plus params_hash, status, error, disqualified, return_blocks; query indexes",
+    description: "the plain experiments table plus params_hash, status, error, disqualified, return_blocks; query indexes",
     up(db, file) {
       const existing = tableColumns(db);
       if (existing.size === 0) {

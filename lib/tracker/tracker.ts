@@ -126,7 +126,7 @@ function databaseError(e: unknown, file: string, doing: string): StratlabError {
   const err = e as { code?: string; message?: string };
   if (err.code === 'SQLITE_NOTADB') {
     return new StratlabError('DATABASE', `${file}: not an SQLite database`, {
-      hint: 'pass a research database made by stratlab (or the seed), or a new file name to start one',
+      hint: 'pass a research database made by stratlab (or a plain experiments table), or a new file name to start one',
       location: { file },
     });
   }

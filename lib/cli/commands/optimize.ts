@@ -43,7 +43,7 @@ export const optimizeCommand: CommandSpec = {
     '  --json             the result as JSON: best parameters and value, every trial, the convergence curve (plus runDir)',
     '  -h, --help         this help',
     '',
-    'The config\'s rules (over the seed\'s defaults, as in a sweep) disqualify trials: never best, listed as such.',
+    'The config\'s rules (over the default rules, as in a sweep) disqualify trials: never best, listed as such.',
     'With optimize.storage set, trials are appended to that file as they finish; rerun to continue to --trials.',
     'Example: stratlab optimize --config configs/sma-cross-goog.yaml --trials 50   (alias: stratlab opt)',
     'Exit codes: 0 done; 1 the data did not load or the search failed; 2 a flag or the config is wrong.',

@@ -42,7 +42,7 @@ export const top: CommandSpec = {
     '  --symbol S             only this symbol',
     '  --status STATUS        passed, marginal, rejected, pending or any (default any: right after a sweep nothing is',
     '                         validated yet; after stratlab validate, --status passed shows the survivors)',
-    `  --min-trades N         fewest trades a row needs (default: the config's rules.minTrades, else ${DISQUALIFICATION_RULES.minTrades}, the seed's rule)`,
+    `  --min-trades N         fewest trades a row needs (default: the config's rules.minTrades, else ${DISQUALIFICATION_RULES.minTrades}, the default rule)`,
     '  --include-disqualified also rows that failed a disqualification rule (left out by default)',
     '  --spread X, --delay D  rank rows of this cost model (spread as a fraction; delay 0 fills at the close, 1 at the',
     '                         next open). Default: the config\'s settings, else the live-matched 0.0003 and 0',

@@ -45,7 +45,7 @@ export const walkForwardCommand: CommandSpec = {
     '                     and the stitched out-of-sample equity as JSON (plus runDir)',
     '  -h, --help         this help',
     '',
-    'The config\'s rules (over the seed\'s defaults, as in a sweep) disqualify in-sample trials; a window whose every',
+    'The config\'s rules (over the default rules, as in a sweep) disqualify in-sample trials; a window whose every',
     'trial breaks them is skipped, with the reason.',
     'Out-of-sample runs warm up on the bars before them: indicators see history, trades stay inside the window.',
     'Example: stratlab walk-forward --config configs/sma-cross-goog.yaml   (alias: stratlab wf)',
